@@ -1,0 +1,163 @@
+"""Value objects and the Project aggregate."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+from packaging.version import InvalidVersion
+from packaging.version import Version as Pep440Version
+
+from pepy.domain.errors import InvalidDownloads, InvalidProjectName
+
+PROJECT_NAME_MAX_LENGTH = 512
+# PyPI accepts ASCII letters, digits, ".", "_" and "-", starting and ending with a letter or digit.
+_PROJECT_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?", re.ASCII)
+_SEPARATOR_RUN = re.compile(r"[-_.]+")
+MAX_DOWNLOADS = 2**63 - 1
+
+
+@dataclass(frozen=True, order=True)
+class ProjectName:
+    """A PyPI project name, PEP 503-normalised: lowercase, each run of "-", "_", "." made one "-"."""
+
+    value: str
+
+    def __post_init__(self):
+        raw = self.value
+        if not isinstance(raw, str) or raw == "":
+            raise InvalidProjectName("The project name is empty")
+        if len(raw) > PROJECT_NAME_MAX_LENGTH:
+            raise InvalidProjectName(
+                f"The project name is {len(raw)} characters long; at most {PROJECT_NAME_MAX_LENGTH} are allowed"
+            )
+        if not _PROJECT_NAME.fullmatch(raw):
+            raise InvalidProjectName(
+                f"Invalid project name {raw!r}: use ASCII letters, digits, '.', '_' and '-', "
+                "starting and ending with a letter or digit"
+            )
+        object.__setattr__(self, "value", _SEPARATOR_RUN.sub("-", raw).lower())
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@functools.total_ordering
+@dataclass(frozen=True, eq=False)
+class Version:
+    """A release version, ordered as PEP 440 orders them; invalid strings sort after valid ones, by text."""
+
+    value: str
+    _key: tuple = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        try:
+            key = (0, Pep440Version(self.value), self.value)
+        except (InvalidVersion, TypeError):
+            key = (1, str(self.value), str(self.value))
+        object.__setattr__(self, "_key", key)
+
+    @property
+    def is_valid(self) -> bool:
+        """Whether the string is a valid PEP 440 version."""
+        return self._key[0] == 0
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Version) and self.value == other.value
+
+    def __hash__(self) -> int:
+        return hash(self.value)
+
+    def __lt__(self, other: Version) -> bool:
+        if not isinstance(other, Version):
+            return NotImplemented
+        return self._key < other._key
+
+    def __str__(self) -> str:
+        return self.value
+
+
+def sort_versions(versions) -> list[str]:
+    """Version strings in PEP 440 order, invalid ones last."""
+    return [v.value for v in sorted(Version(v) for v in versions)]
+
+
+@functools.total_ordering
+@dataclass(frozen=True)
+class Downloads:
+    """A download count: a non-negative integer that fits PostgreSQL's bigint."""
+
+    value: int = 0
+
+    def __post_init__(self):
+        if isinstance(self.value, bool) or not isinstance(self.value, int):
+            raise InvalidDownloads(f"A download count must be an integer, not {self.value!r}")
+        if self.value < 0:
+            raise InvalidDownloads(f"A download count cannot be negative: {self.value}")
+        if self.value > MAX_DOWNLOADS:
+            raise InvalidDownloads(f"A download count cannot exceed {MAX_DOWNLOADS}: {self.value}")
+
+    def __add__(self, other: Downloads) -> Downloads:
+        return Downloads(self.value + other.value)
+
+    def __sub__(self, other: Downloads) -> Downloads:
+        return Downloads(self.value - other.value)
+
+    def __lt__(self, other: Downloads) -> bool:
+        return self.value < other.value
+
+    def __int__(self) -> int:
+        return self.value
+
+
+@dataclass(frozen=True)
+class VersionDownloads:
+    """One version's downloads on one day: all of them, and those made by pip."""
+
+    downloads: Downloads
+    pip_downloads: Downloads
+
+    def __post_init__(self):
+        if self.pip_downloads > self.downloads:
+            raise InvalidDownloads(
+                f"pip downloads ({self.pip_downloads.value}) cannot exceed all downloads ({self.downloads.value})"
+            )
+
+
+@dataclass(frozen=True)
+class DayFigures:
+    """A project's figures for one day, per version."""
+
+    versions: Mapping[str, VersionDownloads]
+
+    @property
+    def total(self) -> Downloads:
+        """The day's downloads, summed over versions."""
+        return sum((v.downloads for v in self.versions.values()), Downloads(0))
+
+
+@dataclass
+class Project:
+    """The aggregate that owns a project's days and keeps its all-time total equal to base + the days."""
+
+    name: ProjectName
+    base_downloads: Downloads = Downloads(0)
+    days: dict[date, DayFigures] = field(default_factory=dict)
+    total_downloads: Downloads = field(init=False)
+
+    def __post_init__(self):
+        self.total_downloads = sum((d.total for d in self.days.values()), self.base_downloads)
+
+    def replace_day(self, day: date, figures: DayFigures) -> None:
+        """Replace a day's figures; applying the same day twice leaves the same state."""
+        previous = self.days.get(day, DayFigures({})).total
+        self.days[day] = figures
+        self.total_downloads = self.total_downloads - previous + figures.total
+
+    def set_base(self, base: Downloads) -> None:
+        """Replace the all-time base (downloads before the first imported day)."""
+        self.total_downloads = self.total_downloads - self.base_downloads + base
+        self.base_downloads = base

@@ -1,0 +1,273 @@
+"""`pepy` commands: serve, db, import, demo. Every operator error is a clear message and a non-zero exit."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import click
+
+from pepy.application.commands import (
+    ImportAlreadyRunning,
+    ImportDaily,
+    ImportDay,
+    ImportRange,
+    LoadBaseTotals,
+)
+from pepy.domain.downloads import days_between
+from pepy.domain.errors import DomainError
+from pepy.infrastructure.container import Container, build_container, utc_today
+from pepy.infrastructure.files.totals import read_base_totals
+from pepy.infrastructure.logging import configure_logging
+from pepy.infrastructure.postgres import migrate
+from pepy.infrastructure.postgres.embedded import EmbeddedPostgresError, local_database
+from pepy.infrastructure.postgres.pool import DatabaseUnavailable
+from pepy.infrastructure.settings import ConfigurationError, Settings
+
+GUNICORN_CONFIG = Path(__file__).resolve().parent.parent / "api" / "gunicorn_conf.py"
+# sysexits' EX_TEMPFAIL: the run did nothing because another holds the lock; cron may retry later.
+EXIT_ALREADY_RUNNING = 75
+DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+
+class Runtime:
+    """What every command needs: validated settings, and a container over a reachable database."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+
+    @contextlib.contextmanager
+    def database_url(self) -> Iterator[str]:
+        """PEPY_DATABASE_URL, or in development the private server under PEPY_DATA_DIR."""
+        if self.settings.database_url:
+            yield self.settings.database_url
+            return
+        with local_database(Path(self.settings.data_dir) / "postgres", self.settings.embedded_port) as url:
+            migrate.upgrade(url)
+            yield url
+
+    @contextlib.contextmanager
+    def container(self) -> Iterator[Container]:
+        """A container wired to the database; pools are closed when the block ends."""
+        with self.database_url() as url:
+            container = build_container(dataclasses.replace(self.settings, database_url=url))
+            try:
+                yield container
+            finally:
+                container.write_pool().close()
+                container.read_pool().close()
+
+
+@contextlib.contextmanager
+def operator_errors() -> Iterator[None]:
+    """Turn the errors an operator can cause into a message and exit status 1."""
+    try:
+        yield
+    except (DomainError, ConfigurationError, EmbeddedPostgresError) as error:
+        raise click.ClickException(str(error)) from None
+    except DatabaseUnavailable as error:
+        raise click.ClickException(f"The database is unavailable: {error}") from None
+
+
+@click.group()
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """pepy: daily PyPI download statistics in PostgreSQL, served as JSON and badges."""
+    with operator_errors():
+        settings = Settings.from_env()
+    configure_logging(settings.env, settings.log_level)
+    ctx.obj = Runtime(settings)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", type=click.IntRange(1, 64), help="gunicorn workers [default: 2 per core]")
+@click.option("--demo/--no-demo", default=False, help="Load demo data first if the database has none.")
+@click.pass_obj
+def serve(runtime: Runtime, host: str, port: int, workers: int | None, demo: bool) -> None:
+    """Serve the API under gunicorn, with the repository's gunicorn configuration."""
+    with operator_errors(), runtime.database_url() as url:
+        if demo:
+            with runtime.container() as container:
+                _load_demo_if_empty(container)
+        env = {**os.environ, "PEPY_DATABASE_URL": url, "PEPY_BIND": f"{host}:{port}"}
+        if workers:
+            env["PEPY_WORKERS"] = str(workers)
+        click.echo(f"Serving on http://{host}:{port}", err=True)
+        server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONFIG)], env=env)
+        # Ctrl-C reaches gunicorn through the process group; SIGTERM is forwarded, then the database stops.
+        signal.signal(signal.SIGTERM, lambda *_: server.terminate())
+        try:
+            code = server.wait()
+        except KeyboardInterrupt:
+            server.send_signal(signal.SIGINT)
+            code = server.wait()
+    if code not in (0, -signal.SIGTERM, -signal.SIGINT):
+        raise SystemExit(code)
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command()
+@click.pass_obj
+def upgrade(runtime: Runtime) -> None:
+    """Apply pending schema migrations."""
+    with operator_errors(), runtime.database_url() as url:
+        applied = migrate.upgrade(url)
+    click.echo(f"Applied {len(applied)} migration(s)" + (f": {', '.join(applied)}" if applied else ""))
+
+
+@main.group(name="import")
+def import_() -> None:
+    """Import daily downloads from BigQuery or raw files."""
+
+
+_source_option = click.option("--source", type=click.Choice(["bigquery", "files"]), help="[default: PEPY_SOURCE]")
+_path_option = click.option(
+    "--path", help="Files source: a glob, file or folder of raw rows [default: PEPY_FILES_PATH]"
+)
+
+
+@import_.command()
+@click.option("--date", "day", type=DATE, help="The UTC day [default: yesterday]")
+@_source_option
+@_path_option
+@click.pass_obj
+def day(runtime: Runtime, day, source, path) -> None:
+    """Import one UTC day, replacing whatever was stored for it."""
+    the_day = day.date() if day else utc_today() - timedelta(days=1)
+    with operator_errors(), runtime.container() as container:
+        result = container.import_day()(ImportDay(the_day, source, path))
+    click.echo(f"{result.day}: {result.rows_written} rows from {result.source} in {result.seconds:.1f}s")
+
+
+@import_.command(name="range")
+@click.option("--start", required=True, type=DATE)
+@click.option("--end", required=True, type=DATE)
+@click.option("--skip-existing", is_flag=True, help="Leave days already imported successfully as they are.")
+@_source_option
+@_path_option
+@click.pass_obj
+def range_(runtime: Runtime, start, end, skip_existing, source, path) -> None:
+    """Backfill days from START to END (both included), oldest first; rerun with --skip-existing to resume."""
+    command = ImportRange(start.date(), end.date(), skip_existing, source, path)
+    with operator_errors(), runtime.container() as container:
+        handler = container.import_range()
+        days = handler.days_to_import(command)
+        rows = 0
+        with click.progressbar(
+            length=len(days),
+            label=f"Importing {len(days)} day(s)",
+            show_eta=True,
+            show_pos=True,
+            item_show_func=lambda r: f"{r.day} {rows:,} rows" if r else None,
+            file=sys.stderr,
+        ) as bar:
+            for result in handler(command, days):
+                rows += result.rows_written
+                bar.update(1, result)
+    click.echo(f"Imported {len(days)} day(s), {rows} rows")
+
+
+@import_.command()
+@click.option("--start", type=DATE, help="[default: 30 days before --end]")
+@click.option("--end", type=DATE, help="[default: yesterday]")
+@click.pass_obj
+def status(runtime: Runtime, start, end) -> None:
+    """Show the ledger per day and list the gaps; exit status 1 if the range has a gap."""
+    last = end.date() if end else utc_today() - timedelta(days=1)
+    first = start.date() if start else last - timedelta(days=29)
+    with operator_errors(), runtime.container() as container:
+        days = days_between(first, last)
+        ledger = container.repository().ledger(first, last)
+    click.echo(f"{'day':<10}  {'status':<9}  {'source':<8}  {'rows':>12}  {'bytes billed':>14}  finished / error")
+    gaps = []
+    for one in days:
+        entry = ledger.get(one)
+        if entry is None:
+            gaps.append(one)
+            click.echo(f"{one}  {'missing':<9}")
+            continue
+        if entry.status != "succeeded":
+            gaps.append(one)
+        detail = entry.error or (entry.finished_at.isoformat(timespec="seconds") if entry.finished_at else "")
+        counts = f"{entry.rows_written:>12,}  {entry.bytes_billed:>14,}"
+        click.echo(f"{one}  {entry.status:<9}  {entry.source:<8}  {counts}  {detail}")
+    if gaps:
+        click.echo(f"{len(gaps)} gap(s): {', '.join(str(g) for g in gaps)}")
+        raise SystemExit(1)
+    click.echo(f"No gaps from {first} to {last}")
+
+
+@import_.command()
+@click.option("--refresh-days", default=2, show_default=True, type=click.IntRange(0, 30))
+@click.option("--gap-days", default=30, show_default=True, type=click.IntRange(1, 3650))
+@click.option("--wait/--no-wait", default=False, help="Wait for a running daily import instead of exiting.")
+@_source_option
+@_path_option
+@click.pass_obj
+def daily(runtime: Runtime, refresh_days, gap_days, wait, source, path) -> None:
+    """The scheduled run: yesterday, the days before it that get late rows, and any gap in the last days."""
+    with operator_errors(), runtime.container() as container:
+        try:
+            results = container.import_daily()(ImportDaily(refresh_days, gap_days, wait, source, path))
+        except ImportAlreadyRunning as error:
+            click.echo(str(error), err=True)
+            raise SystemExit(EXIT_ALREADY_RUNNING) from None
+    for result in results:
+        click.echo(f"{result.day}: {result.rows_written} rows from {result.source} in {result.seconds:.1f}s")
+
+
+@import_.command()
+@click.option("--file", "file_", required=True, help="CSV with a header project,total_downloads")
+@click.pass_obj
+def totals(runtime: Runtime, file_) -> None:
+    """Load all-time base totals (downloads before the first imported day)."""
+    with operator_errors(), runtime.container() as container:
+        count = container.load_base_totals()(LoadBaseTotals(read_base_totals(file_)))
+    click.echo(f"Set the base total of {count} project(s)")
+
+
+@main.command()
+@click.option("--days", default=30, show_default=True, type=click.IntRange(1, 400))
+@click.option("--out", type=click.Path(file_okay=False), help="Where to write raw rows [default: a temporary folder]")
+@click.option("--seed", default=0, show_default=True)
+@click.pass_obj
+def demo(runtime: Runtime, days, out, seed) -> None:
+    """Write synthetic raw rows in the table's schema for the last DAYS days, and import them."""
+    with operator_errors(), runtime.container() as container:
+        imported = _import_demo(container, days, Path(out) if out else None, seed)
+    click.echo(f"Imported {imported} demo day(s)")
+
+
+def _import_demo(container: Container, days: int, out: Path | None, seed: int) -> int:
+    from pepy.infrastructure.files.demo import write_demo_rows
+
+    yesterday = utc_today() - timedelta(days=1)
+    the_days = days_between(yesterday - timedelta(days=days - 1), yesterday)
+    with contextlib.ExitStack() as stack:
+        folder = out or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="pepy-demo-")))
+        files = write_demo_rows(folder, the_days, seed=seed)
+        import_day = container.import_day()
+        for one, file in zip(the_days, files, strict=True):
+            import_day(ImportDay(one, "files", str(file)))
+    return len(the_days)
+
+
+def _load_demo_if_empty(container: Container) -> None:
+    yesterday = utc_today() - timedelta(days=1)
+    if not container.repository().ledger(date(2016, 1, 1), yesterday):
+        click.echo("Loading demo data (first start)...", err=True)
+        _import_demo(container, 60, None, 0)

@@ -1,0 +1,306 @@
+"""The write side's store: replaces days atomically, keeps totals exact, keeps the import ledger."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterable, Iterator
+from datetime import date, timedelta
+
+import psycopg2
+import psycopg2.errors
+from psycopg2 import sql
+
+from pepy.domain.downloads import Breakdown, DayRow
+from pepy.domain.errors import InvalidImport
+from pepy.domain.model import PROJECT_NAME_MAX_LENGTH, Downloads, ProjectName
+from pepy.domain.ports import DownloadsRepository, LedgerEntry
+from pepy.infrastructure.postgres.copy import CopyStream, copy_line
+from pepy.infrastructure.postgres.pool import ConnectionPool
+
+log = logging.getLogger(__name__)
+
+# Advisory locks of pepy live under this first key; the second is hashtext(name).
+LOCK_NAMESPACE = 74310
+DAY_LOCK_PREFIX = "pepy-import-day:"
+# A category longer than this is refused rather than stored.
+MAX_CATEGORY_LENGTH = 1024
+_CATEGORIES = tuple(b.value for b in Breakdown if b is not Breakdown.VERSION)
+
+_STAGING = f"""
+CREATE TEMP TABLE staged_rows (
+    project text NOT NULL CHECK (length(project) BETWEEN 1 AND {PROJECT_NAME_MAX_LENGTH}),
+    breakdown text NOT NULL CHECK (breakdown IN ({", ".join(repr(b.value) for b in Breakdown)})),
+    category text CHECK (length(category) <= {MAX_CATEGORY_LENGTH}),
+    downloads bigint NOT NULL CHECK (downloads >= 0),
+    non_mirror_downloads bigint NOT NULL CHECK (non_mirror_downloads BETWEEN 0 AND downloads),
+    pip_downloads bigint NOT NULL CHECK (pip_downloads BETWEEN 0 AND downloads)
+) ON COMMIT DROP
+"""
+
+_NEW_PROJECTS = """
+CREATE TEMP TABLE staged_projects ON COMMIT DROP AS SELECT DISTINCT project AS name FROM staged_rows;
+SELECT name FROM staged_projects WHERE name !~ '^[a-z0-9]([a-z0-9-]*[a-z0-9])?$' LIMIT 1;
+"""
+
+_INSERT_PROJECTS = """
+INSERT INTO projects (name)
+SELECT s.name FROM staged_projects s WHERE NOT EXISTS (SELECT 1 FROM projects p WHERE p.name = s.name)
+ORDER BY s.name
+ON CONFLICT DO NOTHING
+"""
+
+_FILL_VERSIONS = """
+INSERT INTO {table} (project_id, day, version, downloads, non_mirror_downloads, pip_downloads)
+SELECT p.id, %(day)s, coalesce(s.category, ''), s.downloads, s.non_mirror_downloads, s.pip_downloads
+FROM staged_rows s JOIN projects p ON p.name = s.project
+WHERE s.breakdown = 'version'
+ORDER BY p.id
+"""
+
+_FILL_CATEGORIES = """
+INSERT INTO {table} (project_id, day, breakdown, category, downloads, non_mirror_downloads)
+SELECT p.id, %(day)s, s.breakdown::breakdown, s.category, s.downloads, s.non_mirror_downloads
+FROM staged_rows s JOIN projects p ON p.name = s.project
+WHERE s.breakdown <> 'version'
+ORDER BY p.id
+"""
+
+_REPLACE_PROJECT_DAYS = """
+CREATE TEMP TABLE new_days ON COMMIT DROP AS
+SELECT project_id, sum(downloads)::bigint AS downloads, sum(non_mirror_downloads)::bigint AS non_mirror_downloads,
+       sum(pip_downloads)::bigint AS pip_downloads
+FROM {versions} GROUP BY project_id;
+
+UPDATE projects p SET total_downloads = p.total_downloads + d.change
+FROM (
+    SELECT coalesce(n.project_id, o.project_id) AS project_id,
+           coalesce(n.downloads, 0) - coalesce(o.downloads, 0) AS change
+    FROM new_days n
+    FULL JOIN (SELECT project_id, downloads FROM project_days WHERE day = %(day)s) o USING (project_id)
+) d
+WHERE p.id = d.project_id AND d.change <> 0;
+
+DELETE FROM project_days WHERE day = %(day)s;
+INSERT INTO project_days (project_id, day, downloads, non_mirror_downloads, pip_downloads)
+SELECT project_id, %(day)s, downloads, non_mirror_downloads, pip_downloads FROM new_days ORDER BY project_id;
+"""
+
+_LEDGER_COLUMNS = "day, source, status, started_at, finished_at, rows_written, bytes_billed, error"
+
+
+def day_partition(table: str, day: date) -> str:
+    """The name of a daily partition."""
+    return f"{table}_{day:%Y%m%d}"
+
+
+class PostgresDownloadsRepository(DownloadsRepository):
+    """DownloadsRepository on PostgreSQL; see the README's storage design."""
+
+    def __init__(self, pool: ConnectionPool):
+        self._pool = pool
+
+    def replace_day(self, day: date, source: str, rows: Iterable[DayRow], bytes_billed: int) -> int:
+        self._ensure_month_partition(day)
+        with self._pool.connection() as conn, conn.cursor() as cur:
+            cur.execute("SET LOCAL maintenance_work_mem = '256MB'; SET LOCAL work_mem = '64MB'")
+            cur.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (LOCK_NAMESPACE, f"pepy-replace:{day}"))
+            cur.execute(_STAGING)
+            stream = CopyStream(map(copy_line, rows))
+            try:
+                cur.copy_expert("COPY staged_rows FROM STDIN", stream, size=1 << 16)
+            except psycopg2.Error as error:
+                if stream.error is not None:
+                    raise stream.error from None
+                if not isinstance(error, (psycopg2.IntegrityError, psycopg2.DataError)):
+                    raise
+                raise InvalidImport(
+                    f"The source gave a row that breaks a rule: {error.diag.message_primary}; "
+                    f"{error.diag.context or ''}".strip()
+                ) from error
+            cur.execute(_NEW_PROJECTS)
+            invalid = cur.fetchone()
+            if invalid:
+                raise InvalidImport(f"The source gave an invalid or unnormalised project name: {invalid[0]!r}")
+            cur.execute(_INSERT_PROJECTS)
+
+            versions = self._build_partition(cur, "version_downloads", day, _FILL_VERSIONS, "project_id, version")
+            categories = self._build_partition(
+                cur, "category_downloads", day, _FILL_CATEGORIES, "project_id, breakdown, category"
+            )
+            cur.execute(sql.SQL(_REPLACE_PROJECT_DAYS).format(versions=sql.Identifier(versions.new)), {"day": day})
+            written = versions.rows + categories.rows + cur.rowcount
+            # Swapped last: the swap locks the parents, so it must be just before the commit.
+            cur.execute("SET LOCAL lock_timeout = '60s'")
+            versions.swap_in(cur)
+            categories.swap_in(cur)
+            cur.execute(
+                """UPDATE imports SET status = 'succeeded', source = %s, finished_at = clock_timestamp(),
+                          succeeded_at = clock_timestamp(), rows_written = %s, bytes_billed = %s, error = NULL
+                   WHERE day = %s""",
+                (source, written, bytes_billed, day),
+            )
+        self._analyze(versions.final, categories.final)
+        return written
+
+    def _build_partition(self, cur, table: str, day: date, fill: str, key: str) -> _DayPartition:
+        partition = _DayPartition(table, day)
+        cur.execute(
+            sql.SQL(
+                "CREATE TABLE {new} (LIKE {table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS, "
+                "CHECK (day >= {day} AND day < {next}))"
+            ).format(
+                new=sql.Identifier(partition.new),
+                table=sql.Identifier(table),
+                day=sql.Literal(day),
+                next=sql.Literal(day + timedelta(days=1)),
+            )
+        )
+        cur.execute(sql.SQL(fill).format(table=sql.Identifier(partition.new)), {"day": day})
+        partition.rows = cur.rowcount
+        try:
+            cur.execute(
+                sql.SQL("CREATE UNIQUE INDEX {index} ON {new} ({key}) NULLS NOT DISTINCT").format(
+                    index=sql.Identifier(partition.new_index), new=sql.Identifier(partition.new), key=sql.SQL(key)
+                )
+            )
+        except psycopg2.errors.UniqueViolation as error:
+            raise InvalidImport(f"The source gave duplicate rows for {table}: {error.diag.message_detail}") from error
+        return partition
+
+    def _ensure_month_partition(self, day: date) -> None:
+        # Created in a transaction of its own, so the import's long transaction holds no lock on the parent.
+        first = day.replace(day=1)
+        following = (first + timedelta(days=32)).replace(day=1)
+        with self._pool.connection() as conn, conn.cursor() as cur:
+            cur.execute(
+                sql.SQL(
+                    "CREATE TABLE IF NOT EXISTS {name} PARTITION OF project_days FOR VALUES FROM ({a}) TO ({b})"
+                ).format(
+                    name=sql.Identifier(f"project_days_{first:%Y%m}"), a=sql.Literal(first), b=sql.Literal(following)
+                )
+            )
+
+    def _analyze(self, *tables: str) -> None:
+        # Fresh partitions have no statistics; without them the planner guesses badly on the first reads.
+        with self._pool.connection() as conn, conn.cursor() as cur:
+            for table in tables:
+                cur.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(table)))
+
+    def record_start(self, day: date, source: str) -> None:
+        with self._pool.connection() as conn, conn.cursor() as cur:
+            cur.execute(
+                """INSERT INTO imports (day, source, status, started_at) VALUES (%s, %s, 'running', clock_timestamp())
+                   ON CONFLICT (day) DO UPDATE SET source = EXCLUDED.source, status = 'running',
+                       started_at = EXCLUDED.started_at, finished_at = NULL, error = NULL""",
+                (day, source),
+            )
+
+    def record_failure(self, day: date, error: str) -> None:
+        with self._pool.connection() as conn, conn.cursor() as cur:
+            cur.execute(
+                "UPDATE imports SET status = 'failed', finished_at = clock_timestamp(), error = %s WHERE day = %s",
+                (error[:4000], day),
+            )
+
+    def ledger(self, start: date, end: date) -> dict[date, LedgerEntry]:
+        # A 'running' day whose importer no longer holds the day's lock was interrupted (killed, or lost).
+        with self._pool.connection() as conn, conn.cursor() as cur:
+            cur.execute(
+                f"""SELECT {_LEDGER_COLUMNS}, status = 'running' AND NOT EXISTS (
+                        SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted
+                          AND l.classid = %s AND l.objid = hashtext(%s || i.day::text)::oid AND l.objsubid = 2
+                    ) AS interrupted
+                    FROM imports i WHERE day BETWEEN %s AND %s ORDER BY day""",
+                (LOCK_NAMESPACE, DAY_LOCK_PREFIX, start, end),
+            )
+            entries = {}
+            for day, source, status, started, finished, rows, billed, error, interrupted in cur.fetchall():
+                if interrupted:
+                    status, error = "failed", "interrupted: the import stopped before it finished"
+                entries[day] = LedgerEntry(day, source, status, started, finished, rows, billed, error)
+            return entries
+
+    def replace_base_totals(self, totals: Iterable[tuple[ProjectName, Downloads]]) -> int:
+        with self._pool.connection() as conn, conn.cursor() as cur:
+            cur.execute("CREATE TEMP TABLE staged_bases (name text PRIMARY KEY, base bigint NOT NULL) ON COMMIT DROP")
+            stream = CopyStream(f"{name.value}\t{count.value}\n" for name, count in totals)
+            try:
+                cur.copy_expert("COPY staged_bases FROM STDIN", stream, size=1 << 16)
+            except psycopg2.Error as error:
+                if stream.error is not None:
+                    raise stream.error from None
+                if isinstance(error, psycopg2.errors.UniqueViolation):
+                    raise InvalidImport(f"A project appears twice: {error.diag.message_detail}") from error
+                raise
+            cur.execute(
+                """INSERT INTO projects (name) SELECT s.name FROM staged_bases s
+                   WHERE NOT EXISTS (SELECT 1 FROM projects p WHERE p.name = s.name) ON CONFLICT DO NOTHING;
+                   UPDATE projects p SET total_downloads = p.total_downloads - p.base_downloads + s.base,
+                                         base_downloads = s.base
+                   FROM staged_bases s WHERE p.name = s.name"""
+            )
+            return cur.rowcount
+
+    def purge_before(self, day: date) -> None:
+        with self._pool.connection() as conn, conn.cursor() as cur:
+            cur.execute(
+                """SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+                   WHERE i.inhparent IN ('version_downloads'::regclass, 'category_downloads'::regclass)
+                     AND right(c.relname, 8) < %s""",
+                (f"{day:%Y%m%d}",),
+            )
+            expired = [name for (name,) in cur.fetchall()]
+        for name in expired:
+            with self._pool.connection() as conn, conn.cursor() as cur:
+                cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(name)))
+        if expired:
+            log.info("retention dropped partitions", extra={"partitions": len(expired), "before": day.isoformat()})
+
+    @contextlib.contextmanager
+    def exclusive_lock(self, name: str, wait: bool) -> Iterator[bool]:
+        with self._pool.connection() as conn:
+            conn.autocommit = True
+            try:
+                with conn.cursor() as cur:
+                    function = "pg_advisory_lock" if wait else "pg_try_advisory_lock"
+                    cur.execute(f"SELECT {function}(%s, hashtext(%s))", (LOCK_NAMESPACE, name))
+                    acquired = cur.fetchone()[0] is not False
+                try:
+                    yield acquired
+                finally:
+                    if acquired and not conn.closed:
+                        with conn.cursor() as cur:
+                            cur.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", (LOCK_NAMESPACE, name))
+            finally:
+                if not conn.closed:
+                    conn.autocommit = False
+
+    def day_lock(self, day: date):
+        return self.exclusive_lock(f"{DAY_LOCK_PREFIX}{day.isoformat()}", wait=True)
+
+
+class _DayPartition:
+    """A day's partition built aside under a temporary name, then swapped in for the old one."""
+
+    def __init__(self, table: str, day: date):
+        self.table = table
+        self.day = day
+        self.final = day_partition(table, day)
+        self.new = f"{self.final}_new"
+        self.new_index = f"{self.final}_key_new"
+        self.rows = 0
+
+    def swap_in(self, cur) -> None:
+        ident = sql.Identifier
+        cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(ident(self.final)))
+        cur.execute(sql.SQL("ALTER TABLE {} RENAME TO {}").format(ident(self.new), ident(self.final)))
+        cur.execute(sql.SQL("ALTER INDEX {} RENAME TO {}").format(ident(self.new_index), ident(f"{self.final}_key")))
+        cur.execute(
+            sql.SQL("ALTER TABLE {table} ATTACH PARTITION {part} FOR VALUES FROM ({a}) TO ({b})").format(
+                table=ident(self.table),
+                part=ident(self.final),
+                a=sql.Literal(self.day),
+                b=sql.Literal(self.day + timedelta(days=1)),
+            )
+        )

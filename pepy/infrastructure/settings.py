@@ -1,0 +1,103 @@
+"""Configuration from environment variables, validated once at start-up."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+
+ENVIRONMENTS = ("development", "test", "production")
+SOURCES = ("files", "bigquery")
+PUBLIC_BIGQUERY_TABLE = "bigquery-public-data.pypi.file_downloads"
+
+
+class ConfigurationError(RuntimeError):
+    """A setting is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting pepy reads; the README lists them with their defaults."""
+
+    env: str = "development"
+    database_url: str | None = None
+    read_database_url: str | None = None
+    pool_size: int = 4
+    read_statement_timeout_ms: int = 5000
+    log_level: str = "INFO"
+    data_dir: str = ".pepy"
+    embedded_port: int = 54329
+    source: str = "files"
+    files_path: str | None = None
+    retention_days: int = 400
+    bigquery_project: str | None = None
+    bigquery_table: str = PUBLIC_BIGQUERY_TABLE
+    bigquery_endpoint: str | None = None
+    bigquery_max_bytes: int = 200 * 10**9
+    bigquery_page_size: int = 50_000
+
+    @property
+    def effective_read_database_url(self) -> str | None:
+        """Queries read from the replica when one is configured, otherwise from the primary."""
+        return self.read_database_url or self.database_url
+
+    def as_dict(self) -> dict:
+        """The settings, with the derived read URL, for the container's Configuration provider."""
+        return {**asdict(self), "effective_read_database_url": self.effective_read_database_url}
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read PEPY_* variables; raises ConfigurationError naming the variable at fault."""
+        env = os.environ if environ is None else environ
+        defaults = cls()
+
+        def text(name: str, default):
+            value = env.get(name, "").strip()
+            return value or default
+
+        def number(name: str, default: int, minimum: int = 0) -> int:
+            raw = text(name, None)
+            if raw is None:
+                return default
+            try:
+                value = int(raw)
+            except ValueError:
+                raise ConfigurationError(f"{name} must be a whole number, not {raw!r}") from None
+            if value < minimum:
+                raise ConfigurationError(f"{name} must be at least {minimum}, not {value}")
+            return value
+
+        settings = cls(
+            env=text("PEPY_ENV", defaults.env),
+            database_url=text("PEPY_DATABASE_URL", None),
+            read_database_url=text("PEPY_READ_DATABASE_URL", None),
+            pool_size=number("PEPY_POOL_SIZE", defaults.pool_size, 1),
+            read_statement_timeout_ms=number("PEPY_READ_STATEMENT_TIMEOUT_MS", defaults.read_statement_timeout_ms, 1),
+            log_level=text("PEPY_LOG_LEVEL", defaults.log_level).upper(),
+            data_dir=text("PEPY_DATA_DIR", defaults.data_dir),
+            embedded_port=number("PEPY_EMBEDDED_PORT", defaults.embedded_port, 1),
+            source=text("PEPY_SOURCE", defaults.source),
+            files_path=text("PEPY_FILES_PATH", None),
+            retention_days=number("PEPY_RETENTION_DAYS", defaults.retention_days),
+            bigquery_project=text("PEPY_BIGQUERY_PROJECT", None),
+            bigquery_table=text("PEPY_BIGQUERY_TABLE", defaults.bigquery_table),
+            bigquery_endpoint=text("PEPY_BIGQUERY_ENDPOINT", None),
+            bigquery_max_bytes=number("PEPY_BIGQUERY_MAX_BYTES", defaults.bigquery_max_bytes, 1),
+            bigquery_page_size=number("PEPY_BIGQUERY_PAGE_SIZE", defaults.bigquery_page_size, 1),
+        )
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        """Refuse settings that cannot work, at start-up rather than on the first request."""
+        if self.env not in ENVIRONMENTS:
+            raise ConfigurationError(f"PEPY_ENV must be one of {', '.join(ENVIRONMENTS)}, not {self.env!r}")
+        if self.source not in SOURCES:
+            raise ConfigurationError(f"PEPY_SOURCE must be one of {', '.join(SOURCES)}, not {self.source!r}")
+        if self.log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ConfigurationError(f"PEPY_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {self.log_level!r}")
+        if self.env == "production" and not self.database_url:
+            raise ConfigurationError("PEPY_DATABASE_URL is required when PEPY_ENV=production")
+        for name, url in (("PEPY_DATABASE_URL", self.database_url), ("PEPY_READ_DATABASE_URL", self.read_database_url)):
+            if url and not url.startswith(("postgresql://", "postgres://")):
+                raise ConfigurationError(f"{name} must be a postgresql:// URL")

@@ -1,0 +1,124 @@
+"""The test harness: finds or starts a real PostgreSQL, gives each test a clean schema state.
+
+PostgreSQL is found in this order: PEPY_TEST_DATABASE_URL; a server answering at 127.0.0.1:5432
+(database `test`); otherwise a throwaway server started from the machine's binaries and stopped at the end.
+No database is a failure that says why, never a silent skip.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from datetime import date
+from urllib.parse import quote
+
+import psycopg2
+import pytest
+from dependency_injector import providers
+
+from pepy.infrastructure.api.app import create_app
+from pepy.infrastructure.container import Container, build_container
+from pepy.infrastructure.postgres import migrate
+from pepy.infrastructure.postgres.embedded import EmbeddedPostgres
+from pepy.infrastructure.settings import Settings
+
+LOCAL_SERVER = "postgresql://postgres@127.0.0.1:5432/test"
+SCHEMA = "pepy_test"
+# The tests' "today": fixed, so windows and "yesterday" are deterministic.
+TODAY = date(2026, 11, 21)
+
+
+def _answers(url: str) -> bool:
+    try:
+        psycopg2.connect(url, connect_timeout=3).close()
+        return True
+    except psycopg2.OperationalError:
+        return False
+
+
+def with_search_path(url: str, schema: str) -> str:
+    """The URL with every connection's search_path set to the schema."""
+    return f"{url}{'&' if '?' in url else '?'}options={quote(f'-csearch_path={schema}')}"
+
+
+@pytest.fixture(scope="session")
+def server_url():
+    """A URL of a PostgreSQL server for the whole run."""
+    url = os.environ.get("PEPY_TEST_DATABASE_URL")
+    if url:
+        yield url
+        return
+    if _answers(LOCAL_SERVER):
+        yield LOCAL_SERVER
+        return
+    folder = tempfile.mkdtemp(prefix="pepy-test-pg-")
+    server = EmbeddedPostgres(folder, durable=False)
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def reset_schema(server_url: str, schema: str) -> None:
+    """Drop and create an empty schema."""
+    conn = psycopg2.connect(server_url)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}")
+    conn.close()
+
+
+@pytest.fixture(scope="session")
+def database_url(server_url):
+    """A migrated schema of its own, so the tests never touch anything else in the database."""
+    reset_schema(server_url, SCHEMA)
+    url = with_search_path(server_url, SCHEMA)
+    migrate.upgrade(url)
+    yield url
+
+
+def clean(url: str) -> None:
+    """Empty every table and drop every day partition."""
+    conn = psycopg2.connect(url)
+    with conn, conn.cursor() as cur:
+        cur.execute(
+            """SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+               WHERE i.inhparent IN ('version_downloads'::regclass, 'category_downloads'::regclass,
+                                     'project_days'::regclass)"""
+        )
+        for (name,) in cur.fetchall():
+            cur.execute(f'DROP TABLE "{name}"')
+        cur.execute("TRUNCATE projects, imports RESTART IDENTITY")
+    conn.close()
+
+
+@pytest.fixture
+def db(database_url):
+    """A clean database for one test; yields its URL."""
+    clean(database_url)
+    yield database_url
+
+
+@pytest.fixture
+def settings(db) -> Settings:
+    """Test settings over the clean database."""
+    return Settings(env="test", database_url=db, retention_days=0)
+
+
+@pytest.fixture
+def container(settings) -> Container:
+    """The real container, with the clock fixed at TODAY."""
+    container = build_container(settings)
+    container.clock.override(providers.Object(lambda: TODAY))
+    yield container
+    container.write_pool().close()
+    container.read_pool().close()
+    container.unwire()
+
+
+@pytest.fixture
+def client(container):
+    """A Flask test client of the app built from the container."""
+    return create_app(container).test_client()

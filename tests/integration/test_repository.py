@@ -1,0 +1,190 @@
+"""The write side on real PostgreSQL: idempotent day replacement, exact totals, crash safety, the ledger."""
+
+from datetime import date
+
+import psycopg2
+import pytest
+from dependency_injector import providers
+
+from pepy.application.commands import ImportDay, LoadBaseTotals
+from pepy.domain.downloads import DayRow
+from pepy.domain.errors import InvalidImport
+from pepy.domain.model import Downloads, ProjectName
+from tests.fakes import RowsSource, SourceFailed, day_rows
+
+DAY = date(2026, 11, 19)
+NEXT = date(2026, 11, 20)
+
+
+def snapshot(url: str) -> dict:
+    """Every stored fact, in a comparable form (ledger timestamps left out)."""
+    conn = psycopg2.connect(url)
+    with conn, conn.cursor() as cur:
+        out = {}
+        for name, query in {
+            "projects": "SELECT name, base_downloads, total_downloads FROM projects ORDER BY name",
+            "days": "SELECT p.name, d.day, d.downloads, d.non_mirror_downloads, d.pip_downloads "
+            "FROM project_days d JOIN projects p ON p.id = d.project_id ORDER BY 1, 2",
+            "versions": "SELECT p.name, v.day, v.version, v.downloads, v.non_mirror_downloads, v.pip_downloads "
+            "FROM version_downloads v JOIN projects p ON p.id = v.project_id ORDER BY 1, 2, 3",
+            "categories": "SELECT p.name, c.day, c.breakdown::text, c.category, c.downloads, c.non_mirror_downloads "
+            "FROM category_downloads c JOIN projects p ON p.id = c.project_id ORDER BY 1, 2, 3, 4 NULLS FIRST",
+            "ledger": "SELECT day, source, status, rows_written, bytes_billed FROM imports ORDER BY day",
+        }.items():
+            cur.execute(query)
+            out[name] = cur.fetchall()
+    conn.close()
+    return out
+
+
+def use_source(container, source):
+    container.sources.override(providers.Object(lambda name, path: source))
+
+
+def run_import(container, rows_by_day, day=DAY, **source_options):
+    use_source(container, RowsSource(rows_by_day, **source_options))
+    return container.import_day()(ImportDay(day))
+
+
+FIRST = {
+    DAY: day_rows("requests", {"2.31.0": (10, 8, 6), "2.30.0": (5, 5, 1)})
+    + day_rows(
+        "flask",
+        {"3.0.0": (7, 7, 7)},
+        system={"Linux": (4, 4), None: (3, 3)},
+        python_minor={"3.12": (7, 7)},
+    )
+}
+
+
+def test_an_import_stores_every_table_and_the_totals(container, db):
+    result = run_import(container, FIRST, bytes_billed=1234)
+    state = snapshot(db)
+    assert state["projects"] == [("flask", 0, 7), ("requests", 0, 15)]
+    assert state["days"] == [("flask", DAY, 7, 7, 7), ("requests", DAY, 15, 13, 7)]
+    assert ("requests", DAY, "2.30.0", 5, 5, 1) in state["versions"]
+    assert ("flask", DAY, "system", None, 3, 3) in state["categories"]
+    assert state["ledger"] == [(DAY, "files", "succeeded", result.rows_written, 1234)]
+    assert result.rows_written == len(state["versions"]) + len(state["categories"]) + len(state["days"])
+
+
+def test_importing_the_same_day_twice_gives_an_identical_database(container, db):
+    run_import(container, FIRST)
+    once = snapshot(db)
+    run_import(container, FIRST)
+    assert snapshot(db) == once
+
+
+def test_a_changed_reimport_replaces_the_day_and_moves_totals_by_the_difference(container, db):
+    run_import(container, FIRST)
+    run_import(container, {NEXT: day_rows("requests", {"2.31.0": (100, 100, 0)})}, day=NEXT)
+    # The re-run of DAY lost version 2.30.0 and the whole of flask, and requests grew.
+    run_import(container, {DAY: day_rows("requests", {"2.31.0": (12, 12, 12)})})
+    state = snapshot(db)
+    assert state["projects"] == [("flask", 0, 0), ("requests", 0, 112)]
+    assert [v for v in state["versions"] if v[1] == DAY] == [("requests", DAY, "2.31.0", 12, 12, 12)]
+    assert [c for c in state["categories"] if c[0] == "flask"] == []
+    assert state["days"] == [("requests", DAY, 12, 12, 12), ("requests", NEXT, 100, 100, 0)]
+
+
+def test_totals_equal_base_plus_days_after_any_sequence(container, db):
+    loader = container.load_base_totals()
+    loader(LoadBaseTotals([(ProjectName("requests"), Downloads(1_000))]))
+    for n in range(6):
+        rows = day_rows("requests", {"2.31.0": (n * 3 + 1, n, 0)})
+        run_import(container, {DAY: rows} if n % 2 else {NEXT: rows}, day=DAY if n % 2 else NEXT)
+    loader(LoadBaseTotals([(ProjectName("Requests"), Downloads(500))]))
+    conn = psycopg2.connect(db)
+    with conn, conn.cursor() as cur:
+        cur.execute(
+            """SELECT p.total_downloads, p.base_downloads + coalesce(sum(d.downloads), 0)
+               FROM projects p LEFT JOIN project_days d ON d.project_id = p.id GROUP BY p.id"""
+        )
+        ((total, expected),) = cur.fetchall()
+    conn.close()
+    assert total == expected == 500 + (5 * 3 + 1) + (4 * 3 + 1)
+
+
+def test_totals_are_64_bit(container, db):
+    huge = 3_000_000_000
+    run_import(container, {DAY: day_rows("numpy", {"2.0": (huge, huge, huge)})})
+    run_import(container, {NEXT: day_rows("numpy", {"2.0": (huge, huge, huge)})}, day=NEXT)
+    assert snapshot(db)["projects"] == [("numpy", 0, 2 * huge)]
+
+
+@pytest.mark.parametrize("fail_after", [0, 1, 3, 5])
+def test_a_source_failing_part_way_leaves_the_previous_state(container, db, fail_after):
+    run_import(container, FIRST)
+    before = snapshot(db)
+    changed = {DAY: day_rows("requests", {"9.0": (1, 1, 1)}) + day_rows("django", {"5.0": (2, 2, 2)})}
+    with pytest.raises(SourceFailed):
+        run_import(container, changed, fail_after=fail_after)
+    after = snapshot(db)
+    assert {k: v for k, v in after.items() if k != "ledger"} == {k: v for k, v in before.items() if k != "ledger"}
+    assert [(day, status) for day, _, status, *_ in after["ledger"]] == [(DAY, "failed")]
+    assert container.repository().ledger(DAY, DAY)[DAY].error.startswith("SourceFailed: failed")
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        (DayRow("requests", "version", "1.0", -1, 0, 0), "breaks a rule"),
+        (DayRow("requests", "version", "1.0", 5, 6, 0), "breaks a rule"),
+        (DayRow("requests", "version", "1.0", 5, 5, 6), "breaks a rule"),
+        (DayRow("requests", "colour", "red", 5, 5, 0), "breaks a rule"),
+        (DayRow("Not.Normalised", "version", "1.0", 5, 5, 0), "unnormalised project name"),
+        (DayRow("a" * 513, "version", "1.0", 5, 5, 0), "breaks a rule"),
+        (DayRow("requests", "system", "x" * 2000, 5, 5, 0), "breaks a rule"),
+        (DayRow("requests", "version", "1.0", "five", 5, 0), "breaks a rule"),
+    ],
+)
+def test_rows_breaking_a_rule_are_refused_and_change_nothing(container, db, row, message):
+    run_import(container, FIRST)
+    before = snapshot(db)
+    with pytest.raises(InvalidImport, match=message):
+        run_import(container, {DAY: [*FIRST[DAY], row]})
+    after = snapshot(db)
+    assert {k: v for k, v in after.items() if k != "ledger"} == {k: v for k, v in before.items() if k != "ledger"}
+
+
+def test_duplicate_rows_are_refused(container, db):
+    rows = day_rows("requests", {"1.0": (1, 1, 1)})
+    with pytest.raises(InvalidImport, match="duplicate"):
+        run_import(container, {DAY: rows + rows[:1]})
+    assert snapshot(db)["versions"] == []
+
+
+def test_an_interrupted_import_shows_as_failed(container):
+    repository = container.repository()
+    repository.record_start(DAY, "bigquery")  # as if the importer was killed right after
+    entry = repository.ledger(DAY, DAY)[DAY]
+    assert (entry.status, entry.error) == ("failed", "interrupted: the import stopped before it finished")
+    with repository.day_lock(DAY):
+        assert repository.ledger(DAY, DAY)[DAY].status == "running"
+
+
+def test_an_exclusive_lock_is_held_once_across_connections(container):
+    repository = container.repository()
+    with repository.exclusive_lock("job", wait=False) as first, repository.exclusive_lock("job", wait=False) as second:
+        assert (first, second) == (True, False)
+    with repository.exclusive_lock("job", wait=False) as again:
+        assert again
+
+
+def test_retention_drops_old_detail_and_keeps_day_totals(container, db):
+    run_import(container, FIRST)
+    run_import(container, {NEXT: day_rows("requests", {"2.31.0": (1, 1, 1)})}, day=NEXT)
+    container.repository().purge_before(NEXT)
+    state = snapshot(db)
+    assert {v[1] for v in state["versions"]} == {NEXT}
+    assert {c[1] for c in state["categories"]} == {NEXT}
+    assert {d[1] for d in state["days"]} == {DAY, NEXT}
+    assert state["projects"] == [("flask", 0, 7), ("requests", 0, 16)]
+
+
+def test_base_totals_refuse_a_project_listed_twice(container, db):
+    with pytest.raises(InvalidImport, match="twice"):
+        container.load_base_totals()(
+            LoadBaseTotals([(ProjectName("Foo.Bar"), Downloads(1)), (ProjectName("foo_bar"), Downloads(2))])
+        )
+    assert snapshot(db)["projects"] == []

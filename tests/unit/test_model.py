@@ -1,0 +1,152 @@
+from datetime import date
+
+import pytest
+
+from pepy.domain.errors import InvalidDownloads, InvalidProjectName
+from pepy.domain.model import (
+    DayFigures,
+    Downloads,
+    Project,
+    ProjectName,
+    Version,
+    VersionDownloads,
+    sort_versions,
+)
+
+
+@pytest.mark.parametrize(
+    ("raw", "normalised"),
+    [
+        ("Django", "django"),
+        ("Foo.Bar", "foo-bar"),
+        ("foo_bar", "foo-bar"),
+        ("FOO-bar", "foo-bar"),
+        ("zope.interface", "zope-interface"),
+        ("a-_.b", "a-b"),
+        ("a__b..c--d", "a-b-c-d"),
+        ("x", "x"),
+        ("1", "1"),
+    ],
+)
+def test_project_names_are_pep503_normalised(raw, normalised):
+    assert ProjectName(raw).value == normalised
+
+
+def test_normalised_names_are_equal():
+    assert ProjectName("Foo.Bar") == ProjectName("foo_bar") == ProjectName("FOO-bar")
+
+
+def test_names_up_to_512_characters_are_accepted():
+    assert len(ProjectName("a" * 512).value) == 512
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        ("", "empty"),
+        ("a" * 513, "513 characters"),
+        ("naïve", "Invalid project name"),
+        ("café", "Invalid project name"),
+        ("-foo", "Invalid project name"),
+        ("foo-", "Invalid project name"),
+        ("foo bar", "Invalid project name"),
+        ("foo/bar", "Invalid project name"),
+        ("../etc/passwd", "Invalid project name"),
+        ("x'; DROP TABLE projects; --", "Invalid project name"),
+        ("foo\x00", "Invalid project name"),
+        ("١٢٣", "Invalid project name"),
+    ],
+)
+def test_invalid_names_are_refused_with_a_reason(raw, reason):
+    with pytest.raises(InvalidProjectName, match=reason):
+        ProjectName(raw)
+
+
+def test_versions_sort_as_pep440_not_as_text():
+    assert sort_versions(["2.10", "2.9", "10.0", "1.0"]) == ["1.0", "2.9", "2.10", "10.0"]
+
+
+def test_pre_post_dev_and_local_versions_sort_as_pep440():
+    ordered = ["1.0.dev1", "1.0a1", "1.0b2", "1.0rc1", "1.0", "1.0+local.1", "1.0.post1", "1.1"]
+    assert sort_versions(reversed(ordered)) == ordered
+
+
+def test_junk_versions_sort_after_valid_ones_deterministically_and_never_raise():
+    versions = ["not a version", "1.0", "", "zzz", "2.0", "1.0-beta-weird!"]
+    assert sort_versions(versions) == ["1.0", "2.0", "", "1.0-beta-weird!", "not a version", "zzz"]
+    assert sort_versions(reversed(versions)) == sort_versions(versions)
+
+
+def test_versions_compare_and_hash_by_text():
+    assert Version("1.0") < Version("1.0.post1")
+    assert Version("1.0") != Version("1.0.0")
+    assert len({Version("1.0"), Version("1.0"), Version("1.0.0")}) == 2
+    assert not Version("junk").is_valid and Version("1.0").is_valid
+
+
+def test_downloads_add_and_subtract():
+    assert Downloads(3) + Downloads(4) == Downloads(7)
+    assert Downloads(7) - Downloads(4) == Downloads(3)
+
+
+def test_downloads_are_64_bit_not_32():
+    big = Downloads(2**31) + Downloads(2**31)
+    assert big.value == 2**32
+    assert Downloads(2**63 - 1).value == 2**63 - 1
+    with pytest.raises(InvalidDownloads, match="exceed"):
+        Downloads(2**63)
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, "3", True, None])
+def test_downloads_refuse_negative_and_non_integers(bad):
+    with pytest.raises(InvalidDownloads):
+        Downloads(bad)
+
+
+def test_subtracting_below_zero_is_refused():
+    with pytest.raises(InvalidDownloads, match="negative"):
+        Downloads(1) - Downloads(2)
+
+
+def test_pip_downloads_cannot_exceed_all_downloads():
+    with pytest.raises(InvalidDownloads, match="pip"):
+        VersionDownloads(Downloads(1), Downloads(2))
+
+
+def figures(**versions: int) -> DayFigures:
+    return DayFigures({v.replace("_", "."): VersionDownloads(Downloads(n), Downloads(0)) for v, n in versions.items()})
+
+
+DAY = date(2026, 11, 20)
+
+
+def test_replacing_a_day_is_idempotent():
+    project = Project(ProjectName("requests"), base_downloads=Downloads(100))
+    project.replace_day(DAY, figures(v2_31=10, v2_30=5))
+    once = (project.total_downloads, dict(project.days))
+    project.replace_day(DAY, figures(v2_31=10, v2_30=5))
+    assert (project.total_downloads, dict(project.days)) == once
+    assert project.total_downloads == Downloads(115)
+
+
+def test_a_changed_day_moves_the_total_by_the_difference():
+    project = Project(ProjectName("requests"))
+    project.replace_day(DAY, figures(v2_31=10, v2_30=5))
+    project.replace_day(date(2026, 11, 21), figures(v2_31=7))
+    project.replace_day(DAY, figures(v2_31=12))  # v2.30 vanished from the re-run
+    assert project.total_downloads == Downloads(19)
+    assert project.days[DAY].versions.keys() == {"v2.31"}
+
+
+def test_the_total_never_drifts_from_base_plus_days():
+    project = Project(ProjectName("flask"), base_downloads=Downloads(1000))
+    for n in range(50):
+        day = date(2026, 10, 1 + n % 20)
+        project.replace_day(day, figures(v3_0=n * 7 % 13, v2_0=n % 3))
+    project.set_base(Downloads(10))
+    assert project.total_downloads == sum((d.total for d in project.days.values()), Downloads(10))
+
+
+def test_a_project_built_with_days_totals_them():
+    project = Project(ProjectName("x"), Downloads(1), {DAY: figures(v1=2)})
+    assert project.total_downloads == Downloads(3)
