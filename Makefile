@@ -7,7 +7,7 @@ PORT ?= 8080
 HOST ?= 127.0.0.1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test lint format db-upgrade import-yesterday backfill
+.PHONY: help setup run test lint format db-upgrade import-yesterday backfill bench-import
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-18s %s\n", $$1, $$2}'
@@ -44,3 +44,6 @@ import-yesterday: $(STAMP) ## Import yesterday (UTC) from the configured source
 backfill: $(STAMP) ## Import START..END (YYYY-MM-DD), resumable: make backfill START=2026-01-01 END=2026-01-31
 	@test -n "$(START)" -a -n "$(END)" || { echo "usage: make backfill START=YYYY-MM-DD END=YYYY-MM-DD"; exit 2; }
 	$(BIN)/pepy import range --start $(START) --end $(END) --skip-existing
+
+bench-import: $(STAMP) ## Benchmark the import: a production-scale day through the loader, and the files source on 10M raw rows
+	$(BIN)/python -m pepy.infrastructure.bench.import_bench

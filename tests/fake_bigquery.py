@@ -12,10 +12,11 @@ import json
 import re
 import threading
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Iterable
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import duckdb
@@ -133,9 +134,9 @@ class FakeBigQuery:
 
     Set `rows` (canned result tuples in DAY_SCHEMA's order) or `raw_rows` (dicts in the public table's schema,
     which the received SQL is run over). `bytes_processed` is what dry runs estimate and jobs process;
-    `bytes_billed` defaults to it. `page_size` caps the rows per answered page. `job_error`, as (reason,
-    message), makes every non-dry-run job fail; `running_polls` makes each job report RUNNING that many times
-    before DONE. `fail()` injects HTTP errors; `requests` records what was received.
+    `bytes_billed` defaults to it. `page_size` caps the rows per answered page. `running_polls` makes each job
+    report RUNNING that many times before DONE. `fail()` injects HTTP errors and `fail_jobs()` failed jobs;
+    `requests` records what was received.
     """
 
     def __init__(
@@ -153,7 +154,8 @@ class FakeBigQuery:
         self.bytes_processed = bytes_processed
         self.bytes_billed = bytes_billed
         self.page_size = page_size
-        self.job_error: tuple[str, str] | None = None
+        self._job_error: tuple[str, str] | None = None
+        self._job_errors_left: int | None = None
         self.running_polls = 0
         self.requests: list[Request] = []
         self._faults: list[_Fault] = []
@@ -185,7 +187,9 @@ class FakeBigQuery:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-bigquery", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name="fake-bigquery", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -219,14 +223,20 @@ class FakeBigQuery:
         with self._lock:
             self._faults.append(_Fault(route, status, reason or _DEFAULT_REASONS.get(status, "backendError"), times))
 
+    def fail_jobs(self, reason: str, message: str, times: int | None = None) -> None:
+        """Make the next `times` (None: all) real jobs finish with status.errorResult, e.g. reason "invalidQuery"."""
+        with self._lock:
+            self._job_error = (reason, message)
+            self._job_errors_left = times
+
     def requests_to(self, route: str) -> list[Request]:
         """The requests received on one route, in order."""
         with self._lock:
             return [r for r in self.requests if r.route == route]
 
     def inserted_jobs(self, dry_run: bool | None = None) -> list[dict[str, Any]]:
-        """The configurations of jobs.insert requests that were answered, optionally only dry runs or only real."""
-        jobs = [r.body["configuration"] for r in self.requests_to("jobs.insert") if r.status == 200 and r.body]
+        """The configurations jobs.insert received, answered or not; optionally only dry runs or only real jobs."""
+        jobs = [r.body["configuration"] for r in self.requests_to("jobs.insert") if r.body]
         if dry_run is None:
             return jobs
         return [job for job in jobs if bool(job.get("dryRun")) == dry_run]
@@ -234,12 +244,17 @@ class FakeBigQuery:
     # Request handling, called from the server's threads
 
     def handle(self, method: str, path: str, params: dict[str, str], body: dict[str, Any] | None) -> tuple[int, Any]:
-        for route_method, pattern, route in _ROUTES:
-            match = pattern.fullmatch(path)
-            if route_method == method and match:
-                break
-        else:
+        found = next(
+            (
+                (route, match)
+                for verb, pattern, route in _ROUTES
+                if verb == method and (match := pattern.fullmatch(path))
+            ),
+            None,
+        )
+        if found is None:
             return 404, _error_body(404, "notFound", f"no route {method} {path}")
+        route, match = found
         request = Request(method, route, path, params, body)
         with self._lock:
             self.requests.append(request)
@@ -310,7 +325,10 @@ class FakeBigQuery:
 
     def _jobs_getQueryResults(self, _project: str, job_id: str | None, params: dict[str, str], _body: dict[str, Any]):
         job = self._job(job_id)
-        answer: dict[str, Any] = {"kind": "bigquery#getQueryResultsResponse", "jobReference": job.resource["jobReference"]}
+        answer: dict[str, Any] = {
+            "kind": "bigquery#getQueryResultsResponse",
+            "jobReference": job.resource["jobReference"],
+        }
         with self._lock:
             if job.polls_left > 0:
                 job.polls_left -= 1
@@ -370,10 +388,8 @@ class FakeBigQuery:
         if dry_run:
             return resource
         statistics.update(startTime=str(_now_ms()), endTime=str(_now_ms()))
-        error = None
-        if self.job_error is not None:
-            error = {"reason": self.job_error[0], "message": self.job_error[1]}
-        elif max_billed is not None and billed > int(max_billed):
+        error = self._take_job_error()
+        if error is None and max_billed is not None and billed > int(max_billed):
             error = {
                 "reason": "bytesBilledLimitExceeded",
                 "message": f"Query exceeded limit for bytes billed: {max_billed}. {billed} or higher required.",
@@ -386,12 +402,25 @@ class FakeBigQuery:
         job = _Job(resource=resource, schema=schema, rows=rows, error=error, polls_left=self.running_polls)
         with self._lock:
             self._jobs[reference["jobId"]] = job
+        if job.polls_left > 0:
+            return {**resource, "status": {"state": "RUNNING"}}
         return resource
 
-    def _answer(self, sql: str, parameters: list[dict[str, Any]]) -> tuple[list[tuple[str, str]], list[tuple[Any, ...]]]:
+    def _take_job_error(self) -> dict[str, str] | None:
+        with self._lock:
+            if self._job_error is None or self._job_errors_left == 0:
+                return None
+            if self._job_errors_left is not None:
+                self._job_errors_left -= 1
+            return {"reason": self._job_error[0], "message": self._job_error[1]}
+
+    def _answer(
+        self, sql: str, parameters: list[dict[str, Any]]
+    ) -> tuple[list[tuple[str, str]], list[tuple[Any, ...]]]:
+        tree = _parse_on_table(sql, self.table)
         if self.raw_rows is None:
             return DAY_SCHEMA, list(self.rows)
-        return run_on_raw_rows(sql, parameters, self.raw_rows, self.table)
+        return run_on_raw_rows(tree, parameters, self.raw_rows)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -429,10 +458,8 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
-def run_on_raw_rows(
-    sql: str, parameters: list[dict[str, Any]], raw_rows: Iterable[dict[str, Any]], table: str
-) -> tuple[list[tuple[str, str]], list[tuple[Any, ...]]]:
-    """Run BigQuery SQL over raw rows of the downloads table in DuckDB; returns the BigQuery schema and the rows."""
+def _parse_on_table(sql: str, table: str) -> exp.Expression:
+    """Parse BigQuery SQL, check it reads only `table`, and point it at the local table of raw rows."""
     try:
         tree = sqlglot.parse_one(sql, read="bigquery")
     except sqlglot.errors.ParseError as error:
@@ -440,10 +467,20 @@ def run_on_raw_rows(
     for node in list(tree.find_all(exp.Table)):
         name = ".".join(part for part in (node.catalog, node.db, node.name) if part)
         if name != table:
-            raise FakeBigQueryError(404, "notFound", f"Not found: Table {name} was not found")
+            raise FakeBigQueryError(404, "notFound", f"Not found: Table {name} was not found in location US")
         node.replace(exp.to_table(_LOCAL_TABLE))
-    # What sqlglot.transpile(read="bigquery", write="duckdb") does, as the files source relies on, applied to
-    # the SQL the client actually sent.
+    # BigQuery's COUNTIF is 0 when the condition is never TRUE; DuckDB's COUNT_IF is NULL when it is always NULL.
+    for node in list(tree.find_all(exp.CountIf)):
+        node.this.replace(exp.func("COALESCE", node.this.copy(), exp.false()))
+    return tree
+
+
+def run_on_raw_rows(
+    tree: exp.Expression, parameters: list[dict[str, Any]], raw_rows: Iterable[dict[str, Any]]
+) -> tuple[list[tuple[str, str]], list[tuple[Any, ...]]]:
+    """Run a parsed BigQuery query over raw rows of the downloads table in DuckDB; the BigQuery schema and rows."""
+    # As sqlglot.transpile(read="bigquery", write="duckdb"), which the files source relies on, but of the SQL the
+    # client actually sent.
     duck_sql = tree.sql(dialect="duckdb")
     connection = duckdb.connect(":memory:")
     try:
@@ -480,9 +517,7 @@ def _fill(shape: dict[str, Any], value: dict[str, Any] | None) -> dict[str, Any]
     unknown = set(value) - set(shape)
     if unknown:
         raise ValueError(f"fields not in the table's schema: {sorted(unknown)}")
-    return {
-        key: _fill(sub, value.get(key)) if isinstance(sub, dict) else value.get(key) for key, sub in shape.items()
-    }
+    return {key: _fill(sub, value.get(key)) if isinstance(sub, dict) else value.get(key) for key, sub in shape.items()}
 
 
 def _utc_naive(value: datetime | str | None) -> datetime | None:
@@ -492,7 +527,7 @@ def _utc_naive(value: datetime | str | None) -> datetime | None:
         # BigQuery exports write "2024-01-01 12:00:00.000000 UTC".
         value = datetime.fromisoformat(value.removesuffix(" UTC").replace("Z", "+00:00"))
     if value.tzinfo is not None:
-        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        value = value.astimezone(UTC).replace(tzinfo=None)
     return value
 
 
@@ -521,7 +556,7 @@ def _to_wire(value: Any) -> str | None:
         return "true" if value else "false"
     if isinstance(value, datetime):
         # The client asks for TIMESTAMPs as int64 microseconds since the epoch.
-        return str(int(value.replace(tzinfo=timezone.utc).timestamp() * 1_000_000))
+        return str(int(value.replace(tzinfo=UTC).timestamp() * 1_000_000))
     return str(value)
 
 
@@ -541,4 +576,4 @@ def _error_body(status: int, reason: str, message: str) -> dict[str, Any]:
 
 
 def _now_ms() -> int:
-    return int(datetime.now(timezone.utc).timestamp() * 1000)
+    return int(datetime.now(UTC).timestamp() * 1000)

@@ -28,11 +28,12 @@ SELECT
   COALESCE({category_columns}) AS category,
   COUNT(*) AS downloads,
   COUNTIF(NOT is_mirror) AS non_mirror_downloads,
-  COUNTIF(installer_name = 'pip') AS pip_downloads
+  -- COALESCE: DuckDB's COUNT_IF is NULL, not 0, when every condition in a group is NULL.
+  COUNTIF(COALESCE(installer_name = 'pip', FALSE)) AS pip_downloads
 FROM (
   SELECT
     LOWER(REGEXP_REPLACE(project, r'[-_.]+', '-')) AS project,
-    COALESCE(file.version, '') AS version,
+    file.version AS version,
     REGEXP_EXTRACT(details.python, r'^(\d+)(?:\.|$)') AS python_major,
     REGEXP_EXTRACT(details.python, r'^(\d+\.\d+)') AS python_minor,
     CASE

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, time, timedelta, timezone
-from typing import Iterator
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time, timedelta
 
 from google.api_core import exceptions as api_exceptions
 from google.api_core.retry import Retry
@@ -30,20 +30,48 @@ _TRANSIENT_TYPES = (
     api_exceptions.InternalServerError,
     api_exceptions.TooManyRequests,
 )
+# Never transient: the query or the project is refused, and running it again is refused again. The client turns
+# a job's bytesBilledLimitExceeded into an InternalServerError, which would otherwise look transient.
+_PERMANENT_REASONS = frozenset(
+    {
+        "accessDenied",
+        "billingNotEnabled",
+        "billingTierLimitExceeded",
+        "bytesBilledLimitExceeded",
+        "invalid",
+        "invalidQuery",
+        "notFound",
+        "quotaExceeded",
+        "resourcesExceeded",
+        "responseTooLarge",
+    }
+)
+_BYTES_LIMIT_REASON = "bytesBilledLimitExceeded"
 # Private, but it is the one place the client keeps its retryable reasons (backendError, rateLimitExceeded,
 # ...) and connection errors; reusing it keeps us in step with client upgrades.
 _CLIENT_RETRYABLE = DEFAULT_RETRY._predicate
 _CLIENT_JOB_RETRYABLE = DEFAULT_JOB_RETRY._predicate
 
 
+def _reason(exc: BaseException) -> str | None:
+    try:
+        return exc.errors[0]["reason"]
+    except (AttributeError, IndexError, KeyError, TypeError):
+        return None
+
+
 def _is_transient(exc: Exception) -> bool:
     """Whether a failed API call is worth repeating: a server fault or a short-term rate limit."""
+    if _reason(exc) in _PERMANENT_REASONS:
+        return False
     return isinstance(exc, _TRANSIENT_TYPES) or _CLIENT_RETRYABLE(exc)
 
 
 def _is_transient_job(exc: Exception) -> bool:
     """Whether a failed query job is worth running again: failed for a transient reason, not a bad query."""
     cause = exc.cause if isinstance(exc, api_exceptions.RetryError) else exc
+    if _reason(cause) in _PERMANENT_REASONS:
+        return False
     return _is_transient(cause) or _CLIENT_JOB_RETRYABLE(exc)
 
 
@@ -89,15 +117,25 @@ class BigQuerySource(DownloadsSource):
 
     def read_day(self, day: date) -> DayExport:
         """Aggregate [day 00:00 UTC, day+1 00:00 UTC); the query has finished when this returns."""
-        start = datetime.combine(day, time(), tzinfo=timezone.utc)
+        start = datetime.combine(day, time(), tzinfo=UTC)
         parameters = [
             bigquery.ScalarQueryParameter("start", "TIMESTAMP", start),
             bigquery.ScalarQueryParameter("end", "TIMESTAMP", start + timedelta(days=1)),
         ]
         self._check_estimate(day, parameters)
         config = bigquery.QueryJobConfig(query_parameters=parameters, maximum_bytes_billed=self._max_bytes)
-        job = self._client.query(self._sql, job_config=config, retry=self._retry, job_retry=self._job_retry)
-        rows = job.result(page_size=self._page_size, retry=self._retry, job_retry=self._job_retry)
+        # job_retry=None here: with any other value the client wraps jobs.insert in its own 10-minute retry,
+        # beyond our deadline; failed jobs are still re-run, by result()'s job_retry.
+        job = self._client.query(self._sql, job_config=config, retry=self._retry, job_retry=None)
+        try:
+            rows = job.result(page_size=self._page_size, retry=self._retry, job_retry=self._job_retry)
+        except api_exceptions.GoogleAPICallError as error:
+            if _reason(error) == _BYTES_LIMIT_REASON:
+                raise InvalidImport(
+                    f"BigQuery stopped the query for {day} at the PEPY_BIGQUERY_MAX_BYTES limit of "
+                    f"{self._max_bytes} bytes, more than its dry run estimated; nothing was billed: {error.message}"
+                ) from error
+            raise
         bytes_billed = job.total_bytes_billed or 0
         logger.info(
             "bigquery query done",
@@ -115,7 +153,7 @@ class BigQuerySource(DownloadsSource):
     def _check_estimate(self, day: date, parameters: list[bigquery.ScalarQueryParameter]) -> None:
         # No cache on the dry run: a cached estimate of 0 bytes would say nothing about the real cost.
         config = bigquery.QueryJobConfig(dry_run=True, use_query_cache=False, query_parameters=parameters)
-        job = self._client.query(self._sql, job_config=config, retry=self._retry)
+        job = self._client.query(self._sql, job_config=config, retry=self._retry, job_retry=None)
         estimate = job.total_bytes_processed or 0
         logger.info("bigquery dry run", extra={"day": day.isoformat(), "bytes_estimate": estimate})
         if estimate > self._max_bytes:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
 
@@ -102,8 +103,10 @@ class PostgresDownloadsRepository(DownloadsRepository):
 
     def replace_day(self, day: date, source: str, rows: Iterable[DayRow], bytes_billed: int) -> int:
         self._ensure_month_partition(day)
+        phase = _PhaseLog(day)
         with self._pool.connection() as conn, conn.cursor() as cur:
-            cur.execute("SET LOCAL maintenance_work_mem = '256MB'; SET LOCAL work_mem = '64MB'")
+            # One import at a time runs on the primary: it may use memory that a query may not.
+            cur.execute("SET LOCAL maintenance_work_mem = '512MB'; SET LOCAL work_mem = '512MB'")
             cur.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (LOCK_NAMESPACE, f"pepy-replace:{day}"))
             cur.execute(_STAGING)
             stream = CopyStream(map(copy_line, rows))
@@ -118,28 +121,36 @@ class PostgresDownloadsRepository(DownloadsRepository):
                     f"The source gave a row that breaks a rule: {error.diag.message_primary}; "
                     f"{error.diag.context or ''}".strip()
                 ) from error
+            phase.done("staged", cur.rowcount)
             cur.execute(_NEW_PROJECTS)
             invalid = cur.fetchone()
             if invalid:
                 raise InvalidImport(f"The source gave an invalid or unnormalised project name: {invalid[0]!r}")
             cur.execute(_INSERT_PROJECTS)
+            phase.done("projects", cur.rowcount)
 
             versions = self._build_partition(cur, "version_downloads", day, _FILL_VERSIONS, "project_id, version")
+            phase.done("version_downloads", versions.rows)
             categories = self._build_partition(
                 cur, "category_downloads", day, _FILL_CATEGORIES, "project_id, breakdown, category"
             )
+            phase.done("category_downloads", categories.rows)
             cur.execute(sql.SQL(_REPLACE_PROJECT_DAYS).format(versions=sql.Identifier(versions.new)), {"day": day})
-            written = versions.rows + categories.rows + cur.rowcount
+            project_rows = cur.rowcount
+            phase.done("project_days", project_rows)
+            written = versions.rows + categories.rows + project_rows
             # Swapped last: the swap locks the parents, so it must be just before the commit.
             cur.execute("SET LOCAL lock_timeout = '60s'")
             versions.swap_in(cur)
             categories.swap_in(cur)
             cur.execute(
                 """UPDATE imports SET status = 'succeeded', source = %s, finished_at = clock_timestamp(),
-                          succeeded_at = clock_timestamp(), rows_written = %s, bytes_billed = %s, error = NULL
+                          succeeded_at = clock_timestamp(), rows_written = %s, version_rows = %s,
+                          category_rows = %s, project_rows = %s, bytes_billed = %s, error = NULL
                    WHERE day = %s""",
-                (source, written, bytes_billed, day),
+                (source, written, versions.rows, categories.rows, project_rows, bytes_billed, day),
             )
+        phase.done("committed", written)
         self._analyze(versions.final, categories.final)
         return written
 
@@ -278,6 +289,22 @@ class PostgresDownloadsRepository(DownloadsRepository):
 
     def day_lock(self, day: date):
         return self.exclusive_lock(f"{DAY_LOCK_PREFIX}{day.isoformat()}", wait=True)
+
+
+class _PhaseLog:
+    """Logs each phase of a day's import with its rows and seconds: the import's progress for operators."""
+
+    def __init__(self, day: date):
+        self._day = day.isoformat()
+        self._last = time.monotonic()
+
+    def done(self, phase: str, rows: int) -> None:
+        now = time.monotonic()
+        log.info(
+            "import progress",
+            extra={"day": self._day, "phase": phase, "rows": rows, "seconds": round(now - self._last, 3)},
+        )
+        self._last = now
 
 
 class _DayPartition:

@@ -58,6 +58,9 @@ CREATE TABLE imports (
     finished_at timestamptz,
     succeeded_at timestamptz,
     rows_written bigint NOT NULL DEFAULT 0,
+    version_rows bigint NOT NULL DEFAULT 0,
+    category_rows bigint NOT NULL DEFAULT 0,
+    project_rows bigint NOT NULL DEFAULT 0,
     bytes_billed bigint NOT NULL DEFAULT 0,
     error text
 );
