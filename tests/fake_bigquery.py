@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import duckdb
+import pyarrow as pa
 import sqlglot
 from sqlglot import exp
 
@@ -35,7 +36,7 @@ DAY_SCHEMA = [
 ]
 
 _LOCAL_TABLE = "raw_downloads"
-# The columns of the public table the day query can read; the rest of it is left out.
+# The public table's columns, as the reference gives them.
 _RAW_TABLE_DDL = f"""
 CREATE TABLE {_LOCAL_TABLE} (
   timestamp TIMESTAMP,
@@ -47,10 +48,16 @@ CREATE TABLE {_LOCAL_TABLE} (
     installer STRUCT(name VARCHAR, version VARCHAR),
     python VARCHAR,
     implementation STRUCT(name VARCHAR, version VARCHAR),
+    distro STRUCT(name VARCHAR, version VARCHAR, id VARCHAR, libc STRUCT(lib VARCHAR, version VARCHAR)),
     system STRUCT(name VARCHAR, release VARCHAR),
     cpu VARCHAR,
+    openssl_version VARCHAR,
+    setuptools_version VARCHAR,
+    rustc_version VARCHAR,
     ci BOOLEAN
-  )
+  ),
+  tls_protocol VARCHAR,
+  tls_cipher VARCHAR
 )
 """
 _RAW_SHAPE: dict[str, Any] = {
@@ -63,10 +70,16 @@ _RAW_SHAPE: dict[str, Any] = {
         "installer": {"name": None, "version": None},
         "python": None,
         "implementation": {"name": None, "version": None},
+        "distro": {"name": None, "version": None, "id": None, "libc": {"lib": None, "version": None}},
         "system": {"name": None, "release": None},
         "cpu": None,
+        "openssl_version": None,
+        "setuptools_version": None,
+        "rustc_version": None,
         "ci": None,
     },
+    "tls_protocol": None,
+    "tls_cipher": None,
 }
 _DUCKDB_TO_BIGQUERY = {
     "VARCHAR": "STRING",
@@ -485,9 +498,12 @@ def run_on_raw_rows(
     connection = duckdb.connect(":memory:")
     try:
         connection.execute(_RAW_TABLE_DDL)
-        values = [_raw_row(row) for row in raw_rows]
+        columns = list(_RAW_SHAPE)
+        values = [dict(zip(columns, _raw_row(row), strict=True)) for row in raw_rows]
         if values:
-            connection.executemany(f"INSERT INTO {_LOCAL_TABLE} VALUES (?, ?, ?, ?, ?, ?)", values)
+            # Through Arrow: DuckDB's executemany inserts nested rows one at a time, far too slowly.
+            batch = pa.Table.from_pylist(values)  # noqa: F841 - read by DuckDB's replacement scan below
+            connection.execute(f"INSERT INTO {_LOCAL_TABLE} BY NAME SELECT * FROM batch")
         try:
             cursor = connection.execute(duck_sql, {p["name"]: _parameter(p) for p in parameters})
         except duckdb.Error as error:
@@ -507,6 +523,8 @@ def _raw_row(row: dict[str, Any]) -> tuple[Any, ...]:
         full["project"],
         full["file"],
         full["details"],
+        full["tls_protocol"],
+        full["tls_cipher"],
     )
 
 

@@ -29,7 +29,7 @@ SELECT
   COUNT(*) AS downloads,
   COUNTIF(NOT is_mirror) AS non_mirror_downloads,
   -- COALESCE: DuckDB's COUNT_IF is NULL, not 0, when every condition in a group is NULL.
-  COUNTIF(COALESCE(installer_name = 'pip', FALSE)) AS pip_downloads
+  COUNTIF(COALESCE(installer = 'pip', FALSE)) AS pip_downloads
 FROM (
   SELECT
     LOWER(REGEXP_REPLACE(project, r'[-_.]+', '-')) AS project,
@@ -42,7 +42,6 @@ FROM (
       ELSE 'other'
     END AS system,
     details.installer.name AS installer,
-    details.installer.name AS installer_name,
     country_code AS country,
     CASE details.ci WHEN TRUE THEN 'true' WHEN FALSE THEN 'false' END AS ci,
     file.type AS file_type,

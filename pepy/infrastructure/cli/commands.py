@@ -25,6 +25,7 @@ from pepy.application.commands import (
 from pepy.domain.downloads import days_between
 from pepy.domain.errors import DomainError
 from pepy.infrastructure.container import Container, build_container, utc_today
+from pepy.infrastructure.files.demo import write_demo_rows
 from pepy.infrastructure.files.totals import read_base_totals
 from pepy.infrastructure.logging import configure_logging
 from pepy.infrastructure.postgres import migrate
@@ -252,14 +253,12 @@ def demo(runtime: Runtime, days, out, seed) -> None:
     click.echo(f"Imported {imported} demo day(s)")
 
 
-def _import_demo(container: Container, days: int, out: Path | None, seed: int) -> int:
-    from pepy.infrastructure.files.demo import write_demo_rows
-
+def _import_demo(container: Container, days: int, out: Path | None, seed: int, scale: float = 1.0) -> int:
     yesterday = utc_today() - timedelta(days=1)
     the_days = days_between(yesterday - timedelta(days=days - 1), yesterday)
     with contextlib.ExitStack() as stack:
         folder = out or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="pepy-demo-")))
-        files = write_demo_rows(folder, the_days, seed=seed)
+        files = write_demo_rows(folder, the_days, seed=seed, scale=scale)
         import_day = container.import_day()
         for one, file in zip(the_days, files, strict=True):
             import_day(ImportDay(one, "files", str(file)))
@@ -269,5 +268,6 @@ def _import_demo(container: Container, days: int, out: Path | None, seed: int) -
 def _load_demo_if_empty(container: Container) -> None:
     yesterday = utc_today() - timedelta(days=1)
     if not container.repository().ledger(date(2016, 1, 1), yesterday):
-        click.echo("Loading demo data (first start)...", err=True)
-        _import_demo(container, 60, None, 0)
+        click.echo("Loading 45 days of demo data (first start only)...", err=True)
+        # A lighter day than `pepy demo`'s, so a first start takes seconds, not minutes.
+        _import_demo(container, 45, None, 0, scale=0.3)

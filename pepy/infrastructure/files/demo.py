@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import random
 from datetime import date, datetime, time, timedelta
 from itertools import accumulate
 from pathlib import Path
 
-from pepy.domain.model import ProjectName
+from pepy.domain.downloads import MIRROR_INSTALLERS
+from pepy.domain.model import ProjectName, Version
 
 # (name as uploaded, share of the day's downloads, versions): the giants, with versions whose text order
 # is not their PEP 440 order (2.9 / 2.10) and pre-releases.
@@ -85,16 +87,18 @@ def write_demo_rows(out_dir: Path, days: list[date], seed: int = 0, scale: float
         # Weekends are quieter, as on PyPI.
         rows = round(_ROWS_PER_DAY * scale * (0.7 if day.weekday() >= 5 else 1.0) * rng.uniform(0.9, 1.1))
         # mtime=0 keeps the bytes the same from run to run.
-        with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=3, mtime=0) as out:
-            out.writelines(
-                (json.dumps(row, separators=(",", ":")) + "\n").encode() for row in _rows(rng, day, rows, projects)
-            )
+        with (
+            open(path, "wb") as raw,
+            gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=3, mtime=0) as compressed,
+            io.TextIOWrapper(compressed, encoding="utf-8") as out,
+        ):
+            out.writelines(json.dumps(row, separators=(",", ":")) + "\n" for row in _rows(rng, day, rows, projects))
         paths.append(path)
     return paths
 
 
 def _projects(rng: random.Random, tail: int) -> list[tuple[str, str, float, list[str]]]:
-    projects = [(name, name, share, versions) for name, share, versions in _HUGE_PROJECTS]
+    projects = [(name, name, share, sorted(versions, key=Version)) for name, share, versions in _HUGE_PROJECTS]
     names: list[str] = []
     while len(names) < tail - len(_UNNORMALISED_PROJECTS):
         name = "".join(rng.sample(_SYLLABLES, rng.randint(2, 3))) + rng.choice(["", "", "-utils", "_ext", "2"])
@@ -125,19 +129,20 @@ def _rows(rng: random.Random, day: date, count: int, projects: list[tuple[str, s
     installers, pythons, systems = pick(_INSTALLERS), pick(_PYTHONS), pick(_SYSTEMS)
     countries, cis = pick(_COUNTRIES), pick(_CI)
     midnight = datetime.combine(day, time())
-    offsets = sorted(rng.randrange(86_400_000_000) for _ in range(count))
+    offsets = sorted(int(rng.random() * 86_400_000_000) for _ in range(count))
     for i in range(count):
         name, normalised, _, versions = project_picks[i]
-        # Newer releases (listed last) are downloaded more.
+        # Newer releases (sorted last) are downloaded more.
         version = versions[min(int(len(versions) * rng.random() ** 0.5), len(versions) - 1)]
         wheel = rng.random() < 0.85
+        digest = rng.getrandbits(16)
         filename = f"{normalised.replace('-', '_')}-{version}" + ("-py3-none-any.whl" if wheel else ".tar.gz")
         (installer, installer_versions), python, system = installers[i], pythons[i], systems[i]
-        browser_or_mirror = installer in ("Browser", "bandersnatch", "devpi", "Artifactory", "z3c.pypimirror")
+        browser_or_mirror = installer == "Browser" or installer in MIRROR_INSTALLERS
         yield {
             "timestamp": f"{midnight + timedelta(microseconds=offsets[i]):%Y-%m-%d %H:%M:%S.%f} UTC",
             "country_code": countries[i],
-            "url": f"/packages/{rng.randrange(256):02x}/{rng.randrange(256):02x}/{filename}",
+            "url": f"/packages/{digest >> 8:02x}/{digest & 255:02x}/{filename}",
             # A few rows carry the project as uploaded, which the importer must normalise.
             "project": name if rng.random() < 0.05 else normalised,
             "file": {

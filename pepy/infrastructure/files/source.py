@@ -37,9 +37,10 @@ _JSON_COLUMNS = (
 _TIMESTAMP_TEXT = r"^(\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d:\d\d(?:\.\d+)?) ?(?:[Zz]|UTC|([+-])(\d\d)(?::?(\d\d))?)?$"
 _PARSE_TIMESTAMP_MACROS = (
     """
-    CREATE MACRO utc_from_parts(text, p) AS CASE
+    CREATE MACRO utc_from_parts(text, p, source_file) AS CASE
       WHEN text IS NULL THEN NULL
-      WHEN p.local = '' THEN error('the timestamp "' || text || '" is neither ISO 8601 nor BigQuery''s text')
+      WHEN p.local = '' THEN
+        error('the timestamp "' || text || '" in ' || source_file || ' is neither ISO 8601 nor BigQuery''s text')
       ELSE CAST(p.local AS TIMESTAMP) - to_minutes(
         CASE p.sign WHEN '' THEN 0 ELSE CAST(p.sign || '1' AS INTEGER) END
         * (CAST(COALESCE(NULLIF(p.hours, ''), '0') AS INTEGER) * 60
@@ -48,8 +49,9 @@ _PARSE_TIMESTAMP_MACROS = (
     END
     """,
     f"""
-    CREATE MACRO utc_timestamp(text) AS
-      utc_from_parts(text, regexp_extract(text, '{_TIMESTAMP_TEXT}', ['local', 'sign', 'hours', 'minutes']))
+    CREATE MACRO utc_timestamp(text, source_file) AS utc_from_parts(
+      text, regexp_extract(text, '{_TIMESTAMP_TEXT}', ['local', 'sign', 'hours', 'minutes']), source_file
+    )
     """,
 )
 
@@ -83,15 +85,11 @@ class FilesSource(DownloadsSource):
                     "preserve_insertion_order": False,
                 }
             )
+            # Otherwise DuckDB draws a progress bar on the terminal or into the server's logs.
+            connection.execute("SET enable_progress_bar = false")
             self._create_view(connection, json_files, parquet_files)
             self._validate(connection, day, params)
-            # Some engines' COUNTIF is NULL over all-NULL input where BigQuery's is 0.
-            cursor = connection.execute(
-                "SELECT project, breakdown, category, CAST(downloads AS BIGINT), "
-                "CAST(COALESCE(non_mirror_downloads, 0) AS BIGINT), CAST(COALESCE(pip_downloads, 0) AS BIGINT) "
-                f"FROM ({duckdb_day_query()})",
-                params,
-            )
+            cursor = connection.execute(duckdb_day_query(), params)
         except duckdb.Error as error:
             _close(connection, spill_dir)
             raise InvalidImport(f"Cannot import {day} from {self._path}: {_first_line(error)}") from error
@@ -117,42 +115,69 @@ class FilesSource(DownloadsSource):
             raise InvalidImport(f"No downloads files (.json, .jsonl, .ndjson, .gz, .parquet) match {self._path}")
         return [p for p in matched if _kind(p) == "json"], [p for p in matched if _kind(p) == "parquet"]
 
-    @staticmethod
-    def _create_view(connection: duckdb.DuckDBPyConnection, json_files: list[str], parquet_files: list[str]) -> None:
+    def _create_view(
+        self, connection: duckdb.DuckDBPyConnection, json_files: list[str], parquet_files: list[str]
+    ) -> None:
         for macro in _PARSE_TIMESTAMP_MACROS:
             connection.execute(macro)
         selects = []
+        # `filename` is the reader's virtual column: the file each row came from, for the error messages.
         if json_files:
             selects.append(
-                "SELECT utc_timestamp(timestamp) AS timestamp, country_code, project, file, details "
+                "SELECT utc_timestamp(timestamp, filename) AS timestamp, country_code, project, file, details, "
+                "filename AS source_file "
                 f"FROM read_json({_sql_list(json_files)}, format = 'newline_delimited', columns = {_JSON_COLUMNS})"
             )
         if parquet_files:
             source = f"read_parquet({_sql_list(parquet_files)}, union_by_name = true)"
             selects.append(
-                f"SELECT {_parquet_timestamp(connection, source)} AS timestamp, "
+                f"SELECT {self._parquet_timestamp(connection, source)} AS timestamp, "
                 "CAST(country_code AS VARCHAR) AS country_code, CAST(project AS VARCHAR) AS project, "
-                f"CAST(file AS {_FILE_TYPE}) AS file, CAST(details AS {_DETAILS_TYPE}) AS details FROM {source}"
+                f"CAST(file AS {_FILE_TYPE}) AS file, CAST(details AS {_DETAILS_TYPE}) AS details, "
+                f"filename AS source_file FROM {source}"
             )
         connection.execute(f"CREATE VIEW {LOCAL_TABLE} AS {' UNION ALL '.join(selects)}")
 
-    def _validate(self, connection: duckdb.DuckDBPyConnection, day: date, params: dict) -> None:
+    def _parquet_timestamp(self, connection: duckdb.DuckDBPyConnection, source: str) -> str:
+        """The expression reading the Parquet files' timestamp as a UTC TIMESTAMP, once their schema is checked."""
+        columns = dict(
+            connection.execute(f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM {source})").fetchall()
+        )
+        where = f"The Parquet files {self._path}"
+        missing = [c for c in ("timestamp", "country_code", "project", "file", "details") if c not in columns]
+        if missing:
+            raise InvalidImport(f"{where} lack the column(s) {', '.join(missing)} of the BigQuery table")
+        for record in ("file", "details"):
+            if not columns[record].startswith("STRUCT"):
+                raise InvalidImport(f"{where} have a {record} column of type {columns[record]}, not a record")
+        column_type = columns["timestamp"]
+        if column_type.startswith("TIMESTAMPTZ") or column_type.endswith("WITH TIME ZONE"):
+            # Through the stored instant, so that neither ICU nor the session's time zone is involved.
+            return "CAST(make_timestamp_ns(epoch_ns(timestamp)) AS TIMESTAMP)"
+        if column_type.startswith("TIMESTAMP"):
+            return "CAST(timestamp AS TIMESTAMP)"
+        if column_type == "VARCHAR":
+            return "utc_timestamp(timestamp, filename)"
+        raise InvalidImport(f"{where} have a timestamp column of type {column_type}, not a TIMESTAMP")
+
+    @staticmethod
+    def _validate(connection: duckdb.DuckDBPyConnection, day: date, params: dict) -> None:
         # Reads every row once, so that unparseable values anywhere in the files are reported up front.
-        no_timestamp, no_project, empty_project = connection.execute(
-            "SELECT count(*) FILTER (WHERE timestamp IS NULL), "
-            "count(*) FILTER (WHERE timestamp >= $start AND timestamp < $end AND project IS NULL), "
-            "count(*) FILTER (WHERE timestamp >= $start AND timestamp < $end AND trim(project) = '') "
-            f"FROM {LOCAL_TABLE}",
+        problems = {
+            "timestamp IS NULL": "have no timestamp",
+            "in_day AND project IS NULL": f"of {day} have no project (NULL or no `project` key)",
+            "in_day AND trim(project) = ''": f"of {day} have an empty project",
+        }
+        found = connection.execute(
+            "SELECT "
+            + ", ".join(f"count(*) FILTER ({where}), min(source_file) FILTER ({where})" for where in problems)
+            + f" FROM (SELECT *, timestamp >= $start AND timestamp < $end AS in_day FROM {LOCAL_TABLE})",
             params,
         ).fetchone()
-        if no_timestamp:
-            raise InvalidImport(f"{no_timestamp} rows in {self._path} have no timestamp")
-        if no_project:
-            raise InvalidImport(
-                f"{no_project} rows of {day} in {self._path} have no project (NULL or no `project` key)"
-            )
-        if empty_project:
-            raise InvalidImport(f"{empty_project} rows of {day} in {self._path} have an empty project")
+        for index, problem in enumerate(problems.values()):
+            rows, example = found[2 * index], found[2 * index + 1]
+            if rows:
+                raise InvalidImport(f"{rows} rows {problem}, e.g. in {example}")
 
     def _stream(
         self, day: date, connection: duckdb.DuckDBPyConnection, cursor: duckdb.DuckDBPyConnection, spill_dir: str
@@ -168,24 +193,12 @@ class FilesSource(DownloadsSource):
 
 
 def _kind(name: str) -> str | None:
-    name = name.lower().removesuffix(".gz")
-    if name.endswith(_JSON_SUFFIXES):
+    name = name.lower()
+    if name.removesuffix(".gz").endswith(_JSON_SUFFIXES):
         return "json"
-    if name.endswith(_PARQUET_SUFFIX) and not name.endswith(".parquet.gz"):
+    if name.endswith(_PARQUET_SUFFIX):
         return "parquet"
     return None
-
-
-def _parquet_timestamp(connection: duckdb.DuckDBPyConnection, source: str) -> str:
-    column_type = connection.execute(f"DESCRIBE SELECT timestamp FROM {source}").fetchone()[1]
-    if column_type == "TIMESTAMP WITH TIME ZONE":
-        # The stored instant in microseconds, whatever the session's time zone.
-        return "make_timestamp(epoch_us(timestamp))"
-    if column_type.startswith("TIMESTAMP"):
-        return "CAST(timestamp AS TIMESTAMP)"
-    if column_type == "VARCHAR":
-        return "utc_timestamp(timestamp)"
-    raise InvalidImport(f"The timestamp column of the Parquet files is {column_type}, not a TIMESTAMP")
 
 
 def _sql_list(paths: list[str]) -> str:
@@ -193,7 +206,7 @@ def _sql_list(paths: list[str]) -> str:
 
 
 def _first_line(error: Exception) -> str:
-    return str(error).strip().splitlines()[0]
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
 def _close(connection: duckdb.DuckDBPyConnection | None, spill_dir: str) -> None:

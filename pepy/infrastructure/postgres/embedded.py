@@ -90,10 +90,13 @@ class EmbeddedPostgres:
         options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1"
         if not self._durable:
             options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-        self._run(
-            str(self._bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.folder / "server.log"),
-            "-o", options, "-w", "-t", "60", "start",
-        )  # fmt: skip
+        log = self.folder / "server.log"
+        try:
+            pg_ctl = str(self._bin / "pg_ctl")
+            self._run(pg_ctl, "-D", str(self.data), "-l", str(log), "-o", options, "-w", "-t", "60", "start")
+        except EmbeddedPostgresError as error:
+            tail = log.read_text(errors="replace").strip().splitlines()[-3:] if log.exists() else []
+            raise EmbeddedPostgresError("\n".join([str(error), *tail])) from None
         self._create_database()
         return self.url
 
