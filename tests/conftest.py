@@ -24,7 +24,8 @@ from pepy.infrastructure.postgres.embedded import EmbeddedPostgres
 from pepy.infrastructure.settings import Settings
 
 LOCAL_SERVER = "postgresql://postgres@127.0.0.1:5432/test"
-SCHEMA = "pepy_test"
+# One schema per test process, so two runs against the same server never drop each other's tables.
+SCHEMA = f"pepy_test_{os.getpid()}"
 # The tests' "today": fixed, so windows and "yesterday" are deterministic.
 TODAY = date(2026, 11, 21)
 
@@ -61,12 +62,12 @@ def server_url():
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def reset_schema(server_url: str, schema: str) -> None:
-    """Drop and create an empty schema."""
+def reset_schema(server_url: str, schema: str, create: bool = True) -> None:
+    """Drop the schema, and create it empty again unless told not to."""
     conn = psycopg2.connect(server_url)
     conn.autocommit = True
     with conn.cursor() as cur:
-        cur.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}")
+        cur.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE" + (f"; CREATE SCHEMA {schema}" if create else ""))
     conn.close()
 
 
@@ -77,6 +78,7 @@ def database_url(server_url):
     url = with_search_path(server_url, SCHEMA)
     migrate.upgrade(url)
     yield url
+    reset_schema(server_url, SCHEMA, create=False)
 
 
 def clean(url: str) -> None:

@@ -21,7 +21,8 @@ from pepy.infrastructure.postgres.pool import ConnectionPool
 
 log = logging.getLogger(__name__)
 
-# Advisory locks of pepy live under this first key; the second is hashtext(name).
+# Advisory locks of pepy live under this first key; the second is hashtext(schema:name), since advisory
+# locks belong to the whole database and two schemas may each hold a pepy.
 LOCK_NAMESPACE = 74310
 DAY_LOCK_PREFIX = "pepy-import-day:"
 # A category longer than this is refused rather than stored.
@@ -107,7 +108,10 @@ class PostgresDownloadsRepository(DownloadsRepository):
         with self._pool.connection() as conn, conn.cursor() as cur:
             # One import at a time runs on the primary: it may use memory that a query may not.
             cur.execute("SET LOCAL maintenance_work_mem = '512MB'; SET LOCAL work_mem = '512MB'")
-            cur.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (LOCK_NAMESPACE, f"pepy-replace:{day}"))
+            cur.execute(
+                "SELECT pg_advisory_xact_lock(%s, hashtext(current_schema() || ':' || %s))",
+                (LOCK_NAMESPACE, f"pepy-replace:{day}"),
+            )
             cur.execute(_STAGING)
             stream = CopyStream(map(copy_line, rows))
             try:
@@ -220,7 +224,8 @@ class PostgresDownloadsRepository(DownloadsRepository):
             cur.execute(
                 f"""SELECT {_LEDGER_COLUMNS}, status = 'running' AND NOT EXISTS (
                         SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted
-                          AND l.classid = %s AND l.objid = hashtext(%s || i.day::text)::oid AND l.objsubid = 2
+                          AND l.classid = %s AND l.objid = hashtext(current_schema() || ':' || %s || i.day::text)::oid
+                          AND l.objsubid = 2
                     ) AS interrupted
                     FROM imports i WHERE day BETWEEN %s AND %s ORDER BY day""",
                 (LOCK_NAMESPACE, DAY_LOCK_PREFIX, start, end),
@@ -275,14 +280,19 @@ class PostgresDownloadsRepository(DownloadsRepository):
             try:
                 with conn.cursor() as cur:
                     function = "pg_advisory_lock" if wait else "pg_try_advisory_lock"
-                    cur.execute(f"SELECT {function}(%s, hashtext(%s))", (LOCK_NAMESPACE, name))
+                    cur.execute(
+                        f"SELECT {function}(%s, hashtext(current_schema() || ':' || %s))", (LOCK_NAMESPACE, name)
+                    )
                     acquired = cur.fetchone()[0] is not False
                 try:
                     yield acquired
                 finally:
                     if acquired and not conn.closed:
                         with conn.cursor() as cur:
-                            cur.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", (LOCK_NAMESPACE, name))
+                            cur.execute(
+                                "SELECT pg_advisory_unlock(%s, hashtext(current_schema() || ':' || %s))",
+                                (LOCK_NAMESPACE, name),
+                            )
             finally:
                 if not conn.closed:
                     conn.autocommit = False
