@@ -92,7 +92,7 @@ def clean(url: str) -> None:
         )
         for (name,) in cur.fetchall():
             cur.execute(f'DROP TABLE "{name}"')
-        cur.execute("TRUNCATE projects, imports RESTART IDENTITY")
+        cur.execute("TRUNCATE projects, imports, api_keys, rate_limits RESTART IDENTITY")
     conn.close()
 
 

@@ -32,8 +32,8 @@ class DayRow(NamedTuple):
     """One category of one breakdown of one project on the imported day.
 
     `category` is None for the explicit null category (a missing or unparseable value), so that every
-    breakdown sums to the project's day total; a missing version is stored as the version "". `non_mirror_downloads` counts rows whose installer is not
-    a mirror; a NULL installer is not a mirror.
+    breakdown sums to the project's day total; a missing version is stored as the version "".
+    `non_mirror_downloads` counts rows whose installer is not a mirror; a NULL installer is not a mirror.
     """
 
     project: str

@@ -8,6 +8,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from pepy.domain.access import ApiKey, Decision, Tier
 from pepy.domain.downloads import DayExport, DayRow
 from pepy.domain.model import Downloads, ProjectName
 
@@ -74,3 +75,31 @@ class DownloadsRepository(ABC):
     @abstractmethod
     def day_lock(self, day: date) -> AbstractContextManager[bool]:
         """Held while a day is imported, so the ledger can tell a running import from an interrupted one."""
+
+
+class ApiKeyRepository(ABC):
+    """Where API keys are kept, by the hash of their secret."""
+
+    @abstractmethod
+    def add(self, name: str, secret_hash: str, tier: str, scopes: tuple[str, ...]) -> ApiKey:
+        """Store a new key; a name already taken is an InvalidApiKey."""
+
+    @abstractmethod
+    def find_active(self, secret_hash: str) -> ApiKey | None:
+        """The unrevoked key with this secret hash."""
+
+    @abstractmethod
+    def all(self) -> list[ApiKey]:
+        """Every key, revoked ones included, oldest first."""
+
+    @abstractmethod
+    def revoke(self, name: str) -> ApiKey | None:
+        """Revoke the named key; None if there is no such active key."""
+
+
+class RateLimiter(ABC):
+    """A limit shared by every process that serves the API."""
+
+    @abstractmethod
+    def hit(self, client: str, tier: Tier) -> Decision:
+        """Count one request of the client against its tier."""

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import click
 
+from pepy.application.access import CreateApiKey, ListApiKeys, RevokeApiKey
 from pepy.application.commands import (
     ImportAlreadyRunning,
     ImportDaily,
@@ -239,6 +240,48 @@ def totals(runtime: Runtime, file_) -> None:
     with operator_errors(), runtime.container() as container:
         count = container.load_base_totals()(LoadBaseTotals(read_base_totals(file_)))
     click.echo(f"Set the base total of {count} project(s)")
+
+
+@main.group()
+def keys() -> None:
+    """API keys: shown once on creation, stored only as a hash."""
+
+
+@keys.command(name="create")
+@click.option("--name", required=True, help="Who the key is for; unique.")
+@click.option("--tier", required=True, help="A tier of PEPY_RATE_LIMIT_TIERS.")
+@click.option("--admin", is_flag=True, help="Allow the admin endpoints too.")
+@click.pass_obj
+def keys_create(runtime: Runtime, name: str, tier: str, admin: bool) -> None:
+    """Create a key and print its secret, once."""
+    with operator_errors(), runtime.container() as container:
+        key, secret = container.create_api_key()(CreateApiKey(name, tier, admin))
+    click.echo(f"Created key {key.name!r} (tier {key.tier}, scopes {', '.join(key.scopes)}).")
+    click.echo("Its secret, shown this once (send it in the X-API-Key header):", err=True)
+    click.echo(secret)
+
+
+@keys.command(name="list")
+@click.pass_obj
+def keys_list(runtime: Runtime) -> None:
+    """List keys, without their secrets."""
+    with operator_errors(), runtime.container() as container:
+        found = container.list_api_keys()(ListApiKeys())
+    click.echo(f"{'name':<30}  {'tier':<12}  {'scopes':<12}  {'created':<20}  revoked")
+    for key in found:
+        revoked = key.revoked_at.isoformat(timespec="seconds") if key.revoked_at else ""
+        created = key.created_at.isoformat(timespec="seconds")
+        click.echo(f"{key.name:<30}  {key.tier:<12}  {','.join(key.scopes):<12}  {created:<20}  {revoked}")
+
+
+@keys.command(name="revoke")
+@click.argument("name")
+@click.pass_obj
+def keys_revoke(runtime: Runtime, name: str) -> None:
+    """Revoke the named key (API processes stop accepting it within PEPY_KEY_CACHE_SECONDS)."""
+    with operator_errors(), runtime.container() as container:
+        container.revoke_api_key()(RevokeApiKey(name))
+    click.echo(f"Revoked key {name!r}")
 
 
 @main.command()

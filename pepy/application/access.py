@@ -1,0 +1,120 @@
+"""Commands and queries for API keys, and the check every limited request goes through."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from pepy.domain.access import ApiKey, Decision, InvalidApiKey, Tier, hash_secret, new_secret, validate_key_request
+from pepy.domain.errors import DomainError
+from pepy.domain.ports import ApiKeyRepository, RateLimiter
+
+ANONYMOUS_TIER = "anonymous"
+
+
+class Unauthorized(DomainError):
+    """A request whose key is unknown or revoked, or that lacks the scope it needs."""
+
+
+@dataclass(frozen=True)
+class CreateApiKey:
+    """Create a key; its secret is returned once and stored only as a hash."""
+
+    name: str
+    tier: str
+    admin: bool = False
+
+
+class CreateApiKeyHandler:
+    """Validates the request against the configured tiers and stores the key's hash."""
+
+    def __init__(self, keys: ApiKeyRepository, tiers: dict[str, Tier]):
+        self._keys = keys
+        self._tiers = tiers
+
+    def __call__(self, command: CreateApiKey) -> tuple[ApiKey, str]:
+        scopes = ("read", "admin") if command.admin else ("read",)
+        validate_key_request(command.name, command.tier, scopes, self._tiers)
+        secret = new_secret()
+        return self._keys.add(command.name, hash_secret(secret), command.tier, scopes), secret
+
+
+@dataclass(frozen=True)
+class RevokeApiKey:
+    """Revoke a key by name."""
+
+    name: str
+
+
+class RevokeApiKeyHandler:
+    """Revokes the key, or says there is no such active key."""
+
+    def __init__(self, keys: ApiKeyRepository):
+        self._keys = keys
+
+    def __call__(self, command: RevokeApiKey) -> ApiKey:
+        revoked = self._keys.revoke(command.name)
+        if revoked is None:
+            raise InvalidApiKey(f"No active key is named {command.name!r}")
+        return revoked
+
+
+@dataclass(frozen=True)
+class ListApiKeys:
+    """Every key, without secrets."""
+
+
+class ListApiKeysHandler:
+    """Lists keys from the repository."""
+
+    def __init__(self, keys: ApiKeyRepository):
+        self._keys = keys
+
+    def __call__(self, query: ListApiKeys) -> list[ApiKey]:
+        return self._keys.all()
+
+
+@dataclass(frozen=True)
+class Admission:
+    """Whether a request may proceed, the limiter's decision, and the key it came with, if any."""
+
+    key: ApiKey | None
+    decision: Decision
+
+
+@dataclass(frozen=True)
+class AdmitRequest:
+    """One request: its key secret (X-API-Key), if any, and the client's address."""
+
+    secret: str | None
+    client_address: str
+
+
+class AdmitRequestHandler:
+    """Resolves the key (cached briefly, so most requests cost one query) and counts the request."""
+
+    def __init__(self, keys: ApiKeyRepository, limiter: RateLimiter, tiers: dict[str, Tier], key_cache_seconds: float):
+        self._keys = keys
+        self._limiter = limiter
+        self._tiers = tiers
+        self._cache_seconds = key_cache_seconds
+        self._cache: dict[str, tuple[float, ApiKey | None]] = {}
+
+    def _key(self, secret: str) -> ApiKey:
+        digest = hash_secret(secret)
+        now = time.monotonic()
+        cached = self._cache.get(digest)
+        if cached is None or now - cached[0] > self._cache_seconds:
+            if len(self._cache) > 10_000:
+                self._cache.clear()
+            cached = (now, self._keys.find_active(digest))
+            self._cache[digest] = cached
+        if cached[1] is None:
+            raise Unauthorized("The X-API-Key header carries an unknown or revoked key")
+        return cached[1]
+
+    def __call__(self, request: AdmitRequest) -> Admission:
+        if request.secret is not None:
+            key = self._key(request.secret)
+            return Admission(key, self._limiter.hit(f"key:{key.id}", self._tiers[key.tier]))
+        return Admission(None, self._limiter.hit(f"ip:{request.client_address}", self._tiers[ANONYMOUS_TIER]))

@@ -1,0 +1,100 @@
+"""API keys and the PostgreSQL rate limiter: hashes only, exact GCRA arithmetic, one limit for every process."""
+
+from __future__ import annotations
+
+import multiprocessing
+
+import psycopg2
+import pytest
+
+from pepy.application.access import AdmitRequest, CreateApiKey, ListApiKeys, RevokeApiKey, Unauthorized
+from pepy.domain.access import InvalidApiKey, Tier
+from pepy.infrastructure.postgres.access import PostgresRateLimiter
+from pepy.infrastructure.postgres.pool import ConnectionPool
+
+
+def stored_rows(url: str, table: str) -> list[tuple]:
+    conn = psycopg2.connect(url)
+    with conn, conn.cursor() as cur:
+        cur.execute(f"SELECT * FROM {table}")
+        rows = cur.fetchall()
+    conn.close()
+    return rows
+
+
+def test_a_key_is_shown_once_and_stored_only_as_a_hash(container, db):
+    key, secret = container.create_api_key()(CreateApiKey("ci-bot", "free"))
+    assert secret.startswith("pepy_") and len(secret) > 40
+    assert key.scopes == ("read",) and not key.is_admin
+    assert secret not in repr(stored_rows(db, "api_keys"))
+    admitted = container.admit_request()(AdmitRequest(secret, "10.0.0.1"))
+    assert admitted.key.name == "ci-bot" and admitted.decision.allowed
+
+
+def test_keys_are_listed_without_secrets_and_revoked(container):
+    _, secret = container.create_api_key()(CreateApiKey("ops", "pro", admin=True))
+    listed = container.list_api_keys()(ListApiKeys())
+    assert [(k.name, k.tier, k.is_admin, k.revoked_at) for k in listed] == [("ops", "pro", True, None)]
+    container.revoke_api_key()(RevokeApiKey("ops"))
+    container.config.key_cache_seconds.from_value(0)
+    container.admit_request.reset()
+    with pytest.raises(Unauthorized, match="unknown or revoked"):
+        container.admit_request()(AdmitRequest(secret, "10.0.0.1"))
+    with pytest.raises(InvalidApiKey, match="No active key"):
+        container.revoke_api_key()(RevokeApiKey("ops"))
+
+
+@pytest.mark.parametrize(
+    ("name", "tier", "message"),
+    [("", "free", "name"), ("x" * 101, "free", "name"), ("bad\nname", "free", "name"), ("ok", "gold", "Unknown tier")],
+)
+def test_bad_key_requests_are_refused(container, name, tier, message):
+    with pytest.raises(InvalidApiKey, match=message):
+        container.create_api_key()(CreateApiKey(name, tier))
+
+
+def test_a_taken_name_is_refused(container):
+    container.create_api_key()(CreateApiKey("dup", "free"))
+    with pytest.raises(InvalidApiKey, match="exists already"):
+        container.create_api_key()(CreateApiKey("dup", "free"))
+
+
+def test_an_unknown_key_is_unauthorized(container):
+    with pytest.raises(Unauthorized):
+        container.admit_request()(AdmitRequest("pepy_not-a-key", "10.0.0.1"))
+
+
+def test_the_limiter_allows_the_burst_then_refuses_with_a_retry_time(container):
+    limiter = container.rate_limiter()
+    tier = Tier("tiny", per_minute=6, burst=3)
+    decisions = [limiter.hit("ip:192.0.2.1", tier) for _ in range(5)]
+    assert [d.allowed for d in decisions] == [True, True, True, False, False]
+    assert [d.remaining for d in decisions[:3]] == [2, 1, 0]
+    assert all(d.limit == 3 for d in decisions)
+    # One request every 10 s refills: the next is allowed in about 10 s.
+    assert 9 <= decisions[3].retry_after_seconds <= 10
+    assert limiter.hit("ip:192.0.2.2", tier).allowed, "another client has its own limit"
+
+
+def test_anonymous_clients_are_limited_per_address(container):
+    container.config.rate_limit_tiers.from_value("anonymous:60:2")
+    container.tiers.reset()
+    container.admit_request.reset()
+    admit = container.admit_request()
+    assert [admit(AdmitRequest(None, "198.51.100.7")).decision.allowed for _ in range(3)] == [True, True, False]
+    assert admit(AdmitRequest(None, "198.51.100.8")).decision.allowed
+
+
+def _hammer(args) -> int:
+    url, hits = args
+    pool = ConnectionPool(url)
+    limiter = PostgresRateLimiter(pool)
+    allowed = sum(limiter.hit("key:shared", Tier("t", per_minute=1, burst=25)).allowed for _ in range(hits))
+    pool.close()
+    return allowed
+
+
+def test_the_limit_holds_in_total_across_processes(db):
+    with multiprocessing.get_context("spawn").Pool(4) as processes:
+        allowed = processes.map(_hammer, [(db, 20)] * 4)
+    assert sum(allowed) == 25, allowed
