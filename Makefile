@@ -5,9 +5,15 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8080
 HOST ?= 127.0.0.1
+# The compose plugin if the docker CLI has it, else the standalone docker-compose.
+COMPOSE ?= $(shell docker compose version >/dev/null 2>&1 && echo 'docker compose' || echo docker-compose)
+INVENTORY ?= ansible/inventory/example
+VAULT_PASSWORD_FILE ?= ansible/vault-password.demo
+# Ansible's tools run from ansible/ (for its ansible.cfg) and find each other on PATH.
+ANSIBLE := cd ansible && PATH="$(CURDIR)/$(BIN):$$PATH"
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test lint format db-upgrade import-yesterday backfill bench-import
+.PHONY: help setup run test lint format db-upgrade import-yesterday backfill bench-import bench-api compose-up compose-down deploy
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-18s %s\n", $$1, $$2}'
@@ -17,6 +23,11 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.txt -e '.[dev]'
+	@# The tests validate docker-compose.yml with a compose tool; Debian packages the standalone one.
+	@docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null 2>&1 || \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null; \
+	  else echo "warning: install docker-compose (Debian: apt-get install docker-compose) to validate docker-compose.yml"; fi
 	touch $(STAMP)
 
 setup: $(STAMP) ## Create .venv and install the pinned dependencies
@@ -27,9 +38,11 @@ run: $(STAMP) ## Serve the API on http://127.0.0.1:8080 (embedded PostgreSQL and
 test: $(STAMP) ## Run the whole test suite against a real PostgreSQL
 	$(BIN)/pytest
 
-lint: $(STAMP) ## Check formatting and lint with ruff
+lint: $(STAMP) ## Check formatting and lint with ruff; check the Ansible playbooks (syntax, ansible-lint, offline)
 	$(BIN)/ruff format --check pepy tests
 	$(BIN)/ruff check pepy tests
+	$(ANSIBLE) ansible-playbook --syntax-check site.yml
+	$(ANSIBLE) ANSIBLE_VAULT_PASSWORD_FILE=vault-password.demo ansible-lint --offline
 
 format: $(STAMP) ## Format and fix with ruff
 	$(BIN)/ruff format pepy tests
@@ -47,3 +60,16 @@ backfill: $(STAMP) ## Import START..END (YYYY-MM-DD), resumable: make backfill S
 
 bench-import: $(STAMP) ## Benchmark the import: a production-scale day through the loader, and the files source on 10M raw rows
 	$(BIN)/python -m pepy.infrastructure.bench.import_bench
+
+bench-api: $(STAMP) ## Benchmark the API under gunicorn with wrk (loads 100k projects x 120 days into pepy_api_bench first)
+	@command -v wrk >/dev/null || apt-get install -y wrk || sudo apt-get install -y wrk
+	$(BIN)/python -m pepy.infrastructure.bench.api_bench $(BENCH_ARGS)
+
+compose-up: ## Build the image and start PostgreSQL, the API (http://127.0.0.1:8080) and the scheduler with Docker Compose
+	$(COMPOSE) -p pepy up --build --detach
+
+compose-down: ## Stop the Compose services (the database volume stays)
+	$(COMPOSE) -p pepy down
+
+deploy: $(STAMP) ## Deploy with Ansible: make deploy INVENTORY=ansible/inventory/production VAULT_PASSWORD_FILE=... [ARGS=--check]
+	$(ANSIBLE) ansible-playbook -i "$(abspath $(INVENTORY))" --vault-password-file "$(abspath $(VAULT_PASSWORD_FILE))" site.yml $(ARGS)

@@ -28,6 +28,9 @@ LOCAL_SERVER = "postgresql://postgres@127.0.0.1:5432/test"
 SCHEMA = f"pepy_test_{os.getpid()}"
 # The tests' "today": fixed, so windows and "yesterday" are deterministic.
 TODAY = date(2026, 11, 21)
+# Anonymous clients all but unlimited, so that tests sending many requests are not refused; the limiter's own
+# tests set their tiers.
+TEST_TIERS = "anonymous:6000000:1000000,free:300:60,pro:3000:600"
 
 
 def _answers(url: str) -> bool:
@@ -106,7 +109,7 @@ def db(database_url):
 @pytest.fixture
 def settings(db) -> Settings:
     """Test settings over the clean database."""
-    return Settings(env="test", database_url=db, retention_days=0)
+    return Settings(env="test", database_url=db, retention_days=0, rate_limit_tiers=TEST_TIERS)
 
 
 @pytest.fixture

@@ -110,7 +110,7 @@ class AdmitRequestHandler:
             cached = (now, self._keys.find_active(digest))
             self._cache[digest] = cached
         if cached[1] is None:
-            raise Unauthorized("The X-API-Key header carries an unknown or revoked key")
+            raise Unauthorized("A valid X-API-Key header is required: this key is unknown or revoked")
         return cached[1]
 
     def __call__(self, request: AdmitRequest) -> Admission:

@@ -6,12 +6,15 @@ from datetime import UTC, datetime
 
 from dependency_injector import containers, providers
 
-from pepy.application import commands, queries
+from pepy.application import access, commands, operations, queries
 from pepy.infrastructure.bigquery.source import BigQuerySource, make_client
 from pepy.infrastructure.files.source import FilesSource
+from pepy.infrastructure.postgres.access import PostgresApiKeyRepository, PostgresRateLimiter
+from pepy.infrastructure.postgres.ledger_store import PostgresLedgerStore
 from pepy.infrastructure.postgres.pool import ConnectionPool
 from pepy.infrastructure.postgres.read_store import PostgresProjectReadStore
 from pepy.infrastructure.postgres.repository import PostgresDownloadsRepository
+from pepy.infrastructure.settings import parse_networks, parse_tiers
 from pepy.infrastructure.sources import SourceChooser
 
 
@@ -71,6 +74,43 @@ class Container(containers.DeclarativeContainer):
 
     get_project = providers.Factory(queries.GetProjectHandler, store=read_store, clock=clock)
     check_health = providers.Factory(queries.CheckHealthHandler, store=read_store)
+    get_daily_downloads = providers.Factory(queries.GetDailyDownloadsHandler, store=read_store, clock=clock)
+    get_badge_count = providers.Factory(queries.GetBadgeCountHandler, store=read_store, clock=clock)
+    get_recent_downloads = providers.Factory(queries.GetRecentDownloadsHandler, store=read_store, clock=clock)
+    get_overall_downloads = providers.Factory(queries.GetOverallDownloadsHandler, store=read_store, clock=clock)
+    get_category_downloads = providers.Factory(queries.GetCategoryDownloadsHandler, store=read_store, clock=clock)
+    get_download_series = providers.Factory(queries.GetDownloadSeriesHandler, store=read_store, clock=clock)
+    get_project_summary = providers.Factory(queries.GetProjectSummaryHandler, store=read_store, clock=clock)
+    get_top_projects = providers.Factory(queries.GetTopProjectsHandler, store=read_store, clock=clock)
+    search_projects = providers.Factory(queries.SearchProjectsHandler, store=read_store)
+
+    now = providers.Object(operations.utc_now)
+    ledger_store = providers.Singleton(PostgresLedgerStore, pool=read_pool)
+    get_ledger_summary = providers.Factory(operations.GetLedgerSummaryHandler, store=ledger_store)
+    check_readiness = providers.Factory(
+        operations.CheckReadinessHandler,
+        store=ledger_store,
+        max_import_age_hours=config.ready_max_import_age_hours,
+        now=now,
+    )
+    get_cache_validity = providers.Factory(queries.GetCacheValidityHandler, store=read_store, clock=clock, now=now)
+
+    # Keys and rate limits live on the primary: every API process must see the same counts.
+    tiers = providers.Singleton(parse_tiers, config.rate_limit_tiers)
+    trusted_proxies = providers.Singleton(parse_networks, config.trusted_proxies)
+    api_keys = providers.Singleton(PostgresApiKeyRepository, pool=write_pool)
+    rate_limiter = providers.Singleton(PostgresRateLimiter, pool=write_pool)
+    create_api_key = providers.Factory(access.CreateApiKeyHandler, keys=api_keys, tiers=tiers)
+    revoke_api_key = providers.Factory(access.RevokeApiKeyHandler, keys=api_keys)
+    list_api_keys = providers.Factory(access.ListApiKeysHandler, keys=api_keys)
+    # A Singleton: its key cache must outlive a request.
+    admit_request = providers.Singleton(
+        access.AdmitRequestHandler,
+        keys=api_keys,
+        limiter=rate_limiter,
+        tiers=tiers,
+        key_cache_seconds=config.key_cache_seconds,
+    )
 
 
 def build_container(settings) -> Container:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+
+from pepy.domain.access import Tier
+from pepy.domain.errors import DomainError
 
 ENVIRONMENTS = ("development", "test", "production")
 SOURCES = ("files", "bigquery")
@@ -35,6 +39,11 @@ class Settings:
     bigquery_endpoint: str | None = None
     bigquery_max_bytes: int = 200 * 10**9
     bigquery_page_size: int = 50_000
+    cors_origins: str = "*"
+    ready_max_import_age_hours: int = 48
+    rate_limit_tiers: str = "anonymous:120:30,free:300:60,pro:3000:600,unlimited:600000:100000"
+    trusted_proxies: str = ""
+    key_cache_seconds: int = 30
 
     @property
     def effective_read_database_url(self) -> str | None:
@@ -84,12 +93,21 @@ class Settings:
             bigquery_endpoint=text("PEPY_BIGQUERY_ENDPOINT", None),
             bigquery_max_bytes=number("PEPY_BIGQUERY_MAX_BYTES", defaults.bigquery_max_bytes, 1),
             bigquery_page_size=number("PEPY_BIGQUERY_PAGE_SIZE", defaults.bigquery_page_size, 1),
+            rate_limit_tiers=text("PEPY_RATE_LIMIT_TIERS", defaults.rate_limit_tiers),
+            trusted_proxies=text("PEPY_TRUSTED_PROXIES", defaults.trusted_proxies),
+            key_cache_seconds=number("PEPY_KEY_CACHE_SECONDS", defaults.key_cache_seconds),
+            cors_origins=text("PEPY_CORS_ORIGINS", defaults.cors_origins),
+            ready_max_import_age_hours=number(
+                "PEPY_READY_MAX_IMPORT_AGE_HOURS", defaults.ready_max_import_age_hours, 1
+            ),
         )
         settings.validate()
         return settings
 
     def validate(self) -> None:
         """Refuse settings that cannot work, at start-up rather than on the first request."""
+        parse_tiers(self.rate_limit_tiers)
+        parse_networks(self.trusted_proxies)
         if self.env not in ENVIRONMENTS:
             raise ConfigurationError(f"PEPY_ENV must be one of {', '.join(ENVIRONMENTS)}, not {self.env!r}")
         if self.source not in SOURCES:
@@ -101,3 +119,27 @@ class Settings:
         for name, url in (("PEPY_DATABASE_URL", self.database_url), ("PEPY_READ_DATABASE_URL", self.read_database_url)):
             if url and not url.startswith(("postgresql://", "postgres://")):
                 raise ConfigurationError(f"{name} must be a postgresql:// URL")
+
+
+def parse_tiers(text: str) -> dict[str, Tier]:
+    """PEPY_RATE_LIMIT_TIERS: comma-separated name:per_minute:burst; an `anonymous` tier is required."""
+    tiers = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        try:
+            name, per_minute, burst = item.split(":")
+            tiers[name] = Tier(name, int(per_minute), int(burst))
+        except (ValueError, DomainError):
+            raise ConfigurationError(
+                f"PEPY_RATE_LIMIT_TIERS: {item!r} is not name:per_minute:burst with whole numbers of at least 1"
+            ) from None
+    if "anonymous" not in tiers:
+        raise ConfigurationError("PEPY_RATE_LIMIT_TIERS must define the anonymous tier")
+    return tiers
+
+
+def parse_networks(text: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """PEPY_TRUSTED_PROXIES: comma-separated addresses or CIDR networks."""
+    try:
+        return tuple(ipaddress.ip_network(p.strip(), strict=False) for p in text.split(",") if p.strip())
+    except ValueError as error:
+        raise ConfigurationError(f"PEPY_TRUSTED_PROXIES: {error}") from None

@@ -5,9 +5,14 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.routing import PathConverter
 
-from pepy.infrastructure.api import views
+from pepy.infrastructure.api import badges, docs, limits, observability, pypistats, v3, views
+from pepy.infrastructure.api.caching import AnswerCache
+from pepy.infrastructure.api.cors import parse_origins, register_cors
 from pepy.infrastructure.api.errors import register_error_handlers
 from pepy.infrastructure.container import Container
+
+# Every blueprint whose views receive handlers from the container.
+API_MODULES = (views, badges, pypistats, v3, docs)
 
 
 class NameConverter(PathConverter):
@@ -18,11 +23,17 @@ class NameConverter(PathConverter):
 
 def create_app(container: Container) -> Flask:
     """A Flask app whose views get their handlers from the container."""
-    app = Flask("pepy")
+    # No static folder: Swagger UI's assets are served by the docs blueprint, from their package.
+    app = Flask("pepy", static_folder=None)
     app.url_map.converters["name"] = NameConverter
     app.container = container
     app.json.sort_keys = False
-    container.wire(modules=[views])
-    app.register_blueprint(views.blueprint)
+    app.extensions["pepy_answers"] = AnswerCache()
+    container.wire(modules=list(API_MODULES))
+    for module in API_MODULES:
+        app.register_blueprint(module.blueprint)
     register_error_handlers(app)
+    register_cors(app, parse_origins(container.config.cors_origins() or "*"))
+    observability.register(app, container)
+    limits.register(app, container)
     return app

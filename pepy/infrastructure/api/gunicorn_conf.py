@@ -1,7 +1,10 @@
 """gunicorn's configuration, the same for `make run` and production; PEPY_* variables tune it."""
 
+import glob
 import multiprocessing
 import os
+import shutil
+import tempfile
 
 bind = os.environ.get("PEPY_BIND", "127.0.0.1:8080")
 workers = int(os.environ.get("PEPY_WORKERS", multiprocessing.cpu_count() * 2))
@@ -10,6 +13,8 @@ worker_class = "gthread"
 threads = int(os.environ.get("PEPY_THREADS", 4))
 # Load the app once in the master, so a configuration error stops start-up instead of every worker.
 preload_app = True
+# gunicorn's control socket sits at one path per user, so two servers (tests, benchmarks) would contend for it.
+control_socket_disable = True
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
@@ -18,3 +23,31 @@ max_requests_jitter = 1000
 accesslog = "-" if os.environ.get("PEPY_ACCESS_LOG", "0") == "1" else None
 errorlog = "-"
 wsgi_app = "pepy.infrastructure.api.wsgi:app"
+
+# Workers write their metrics to files in this folder, so a scrape answered by any worker sums them all.
+# Set here, not in on_starting, because preload_app loads the app (and prometheus_client) before that hook.
+# A reload (HUP) runs this file again with the variable set, hence the marker of who created the folder.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = os.environ["PEPY_OWN_METRICS_DIR"] = tempfile.mkdtemp(
+        prefix="pepy-metrics-"
+    )
+
+
+def on_starting(server):
+    """Start from no metrics: files left by a previous run would be summed into this one's."""
+    for stale in glob.glob(os.path.join(os.environ["PROMETHEUS_MULTIPROC_DIR"], "*.db")):
+        os.remove(stale)
+
+
+def child_exit(server, worker):
+    """Drop a dead worker's live gauges; its counters stay, so totals survive worker restarts."""
+    # Imported late: imported before the folder is set, prometheus_client would stay in single-process mode.
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    """Remove the metrics folder this configuration created."""
+    if os.environ.get("PEPY_OWN_METRICS_DIR") == os.environ["PROMETHEUS_MULTIPROC_DIR"]:
+        shutil.rmtree(os.environ["PEPY_OWN_METRICS_DIR"], ignore_errors=True)

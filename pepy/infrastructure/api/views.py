@@ -1,15 +1,28 @@
-"""The health check and pepy.tech's v2 project endpoint."""
+"""The health check and pepy.tech's project endpoints: v1, v2 and admin."""
 
 from __future__ import annotations
 
-from dependency_injector.wiring import Provide, inject
-from flask import Blueprint, jsonify
+import json
+from functools import wraps
 
-from pepy.application.queries import CheckHealth, CheckHealthHandler, GetProject, GetProjectHandler
+from dependency_injector.wiring import Provide, inject
+from flask import Blueprint, current_app, g, jsonify
+
+from pepy.application.queries import (
+    CheckHealth,
+    CheckHealthHandler,
+    GetDailyDownloads,
+    GetDailyDownloadsHandler,
+    GetProject,
+    GetProjectHandler,
+)
+from pepy.infrastructure.api.caching import cached
+from pepy.infrastructure.api.cors import mark_private
 from pepy.infrastructure.api.errors import json_error
 from pepy.infrastructure.container import Container
 
 blueprint = Blueprint("pepy", __name__)
+API_KEY_HEADER = "X-API-Key"
 
 
 @blueprint.get("/health-check")
@@ -21,14 +34,64 @@ def health_check(check_health: CheckHealthHandler = Provide[Container.check_heal
     return json_error(503, "The database does not answer")
 
 
+def _v2_body(get_project: GetProjectHandler, query: GetProject):
+    # Spliced as text: the store has already built the (possibly very large) downloads object.
+    project = get_project(query)
+    body = (
+        f'{{"id":{json.dumps(project.name)},"total_downloads":{project.total_downloads},'
+        f'"versions":{json.dumps(project.versions, separators=(",", ":"))},"downloads":{project.downloads_json}}}'
+    )
+    return current_app.response_class(body, mimetype="application/json")
+
+
 @blueprint.get("/api/v2/projects/<name:name>")
+@cached()
 @inject
 def project_v2(name: str, get_project: GetProjectHandler = Provide[Container.get_project]):
     """pepy.tech's v2 shape: total, versions in PEP 440 order, per-day per-version downloads."""
-    project = get_project(GetProject(name))
+    return _v2_body(get_project, GetProject(name))
+
+
+@blueprint.get("/api/projects/<name:name>")
+@blueprint.get("/api/v1/projects/<name:name>")
+@cached()
+@inject
+def project_v1(name: str, get_daily: GetDailyDownloadsHandler = Provide[Container.get_daily_downloads]):
+    """pepy.tech's v1 shape: total and per-day totals (summed over versions) of the last 30 days."""
+    project = get_daily(GetDailyDownloads(name))
     return jsonify(
         id=project.name,
         total_downloads=project.total_downloads,
-        versions=project.versions,
-        downloads={day.isoformat(): project.downloads[day] for day in sorted(project.downloads)},
+        downloads={day.day.isoformat(): day.downloads for day in project.days},
     )
+
+
+def admin_only(view):
+    """401 without a valid key, 403 with a key that lacks the admin scope: before anything else is read.
+
+    The key itself was resolved (and an unknown one refused) by the limits module, before any view ran.
+    """
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        key = g.get("api_key")
+        if key is None or not key.is_admin:
+            status = 401 if key is None else 403
+            message = "A valid X-API-Key header is required" if key is None else "This key lacks the admin scope"
+            response = json_error(status, message)
+            response.headers["WWW-Authenticate"] = API_KEY_HEADER
+            response.vary.add(API_KEY_HEADER)
+            return response
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+@blueprint.get("/api/v1/admin/projects/<name:name>")
+@mark_private
+@admin_only
+@cached(private=True, vary=API_KEY_HEADER)
+@inject
+def project_admin(name: str, get_project: GetProjectHandler = Provide[Container.get_project]):
+    """The v2 shape over every stored day; admin only."""
+    return _v2_body(get_project, GetProject(name, all_days=True))

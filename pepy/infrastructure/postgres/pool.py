@@ -48,8 +48,10 @@ class ConnectionPool:
                     options.append("-c default_transaction_read_only=on")
                 params.setdefault("connect_timeout", self._connect_timeout_s)
                 params.setdefault("application_name", "pepy")
+                # minconn = maxconn: psycopg2 closes a returned connection whenever the pool already holds
+                # minconn idle ones, and a connection per request costs more than most queries.
                 self._pool = psycopg2.pool.ThreadedConnectionPool(
-                    0, self._max, options=" ".join(o for o in options if o), **params
+                    self._max, self._max, options=" ".join(o for o in options if o), **params
                 )
             return self._pool
 

@@ -1,39 +1,281 @@
-"""The read side's SQL: plain queries returning read models, through the read (replica) pool."""
+"""The read side's SQL: plain queries returning read models, through the read (replica) pool.
+
+Every read of a fact table filters `project_id = …` and a constant day range, so the planner prunes the
+day partitions and probes each remaining one's `project_id`-led index; the one exception is the ranking of
+all projects (`top_projects`), which reads the few monthly partitions of `project_days` whole and is cached.
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
+import hashlib
+import threading
+import time
 from datetime import date
 
-from pepy.application.queries import ProjectReadStore, ProjectVersionDownloads
+from psycopg2 import sql
+
+from pepy.application.queries import (
+    MAX_LIMIT,
+    CategoryDay,
+    CategoryDownloads,
+    DayTotal,
+    Freshness,
+    Granularity,
+    ProjectDays,
+    ProjectDownloads,
+    ProjectReadStore,
+    ProjectSpan,
+    ProjectSums,
+    ProjectVersionDownloads,
+    VersionTotal,
+    WindowSums,
+)
+from pepy.domain.downloads import FIRST_DAY, Breakdown
 from pepy.infrastructure.postgres.pool import ConnectionPool, DatabaseUnavailable
+
+# PostgreSQL builds the JSON: the heaviest projects have hundreds of thousands of cells, which psycopg2 and
+# json.dumps would each take longer to handle than the whole query.
+_VERSION_DOWNLOADS = """
+WITH project AS (SELECT id, total_downloads FROM projects WHERE name = $1),
+cells AS MATERIALIZED (
+    SELECT day, version, downloads FROM version_downloads
+    WHERE project_id = (SELECT id FROM project) AND day BETWEEN $start AND $end
+)
+SELECT total_downloads,
+       (SELECT '{' || coalesce(string_agg('"' || to_char(day, 'YYYY-MM-DD') || '":' || versions, ',' ORDER BY day), '')
+               || '}'
+        FROM (SELECT day, json_object_agg(version, downloads)::text AS versions FROM cells GROUP BY day) per_day),
+       (SELECT coalesce(array_agg(version), '{}') FROM (SELECT version FROM cells GROUP BY version) distinct_versions)
+FROM project
+"""
+
+_BUCKETS = {
+    Granularity.DAY: sql.SQL("day"),
+    Granularity.WEEK: sql.SQL("date_trunc('week', day::timestamp)::date"),
+    Granularity.MONTH: sql.SQL("date_trunc('month', day::timestamp)::date"),
+}
 
 
 class PostgresProjectReadStore(ProjectReadStore):
-    """ProjectReadStore on PostgreSQL. Every read is one project's rows over a date range."""
+    """ProjectReadStore on PostgreSQL. Every read is one project's rows over a date range.
 
-    def __init__(self, pool: ConnectionPool):
+    The import ledger's answer (`freshness`) is kept for `freshness_ttl_s` seconds, because every request's
+    caching headers need it; the ranking of all projects is kept until the next import.
+    """
+
+    def __init__(self, pool: ConnectionPool, freshness_ttl_s: float = 5.0):
         self._pool = pool
+        self._freshness_ttl_s = freshness_ttl_s
+        self._freshness: tuple[float, Freshness] | None = None
+        self._top: dict[tuple, list[ProjectDownloads]] = {}
+        self._top_lock = threading.Lock()
+        self._prepared = PreparedStatements()
 
-    def version_downloads(self, name: str, start: date | None, end: date | None) -> ProjectVersionDownloads | None:
+    def freshness(self) -> Freshness:
+        cached = self._freshness
+        if cached is not None and time.monotonic() - cached[0] < self._freshness_ttl_s:
+            return cached[1]
         with self._pool.connection() as conn, conn.cursor() as cur:
-            cur.execute("SELECT id, total_downloads FROM projects WHERE name = %s", (name,))
-            project = cur.fetchone()
-            if project is None:
+            cur.execute("SELECT max(succeeded_at), max(day) FILTER (WHERE succeeded_at IS NOT NULL) FROM imports")
+            freshness = Freshness(*cur.fetchone())
+        self._freshness = (time.monotonic(), freshness)
+        return freshness
+
+    def version_downloads(self, name: str, start: date, end: date) -> ProjectVersionDownloads | None:
+        with self._pool.connection() as conn, conn.cursor() as cur:
+            statement = _VERSION_DOWNLOADS.replace("$start", _day(start)).replace("$end", _day(end))
+            self._prepared.execute(cur, statement, "text", name)
+            row = cur.fetchone()
+        if row is None:
+            return None
+        total, downloads_json, versions = row
+        return ProjectVersionDownloads(name, total, versions, downloads_json)
+
+    def day_totals(self, name: str, start: date, end: date) -> ProjectDays | None:
+        with self._pool.connection() as conn, conn.cursor() as cur:
+            cur.execute(
+                """SELECT p.total_downloads, d.day, d.downloads, d.non_mirror_downloads
+                   FROM projects p
+                   LEFT JOIN project_days d ON d.project_id = p.id AND d.day BETWEEN %s AND %s
+                   WHERE p.name = %s ORDER BY d.day""",
+                (start, end, name),
+            )
+            rows = cur.fetchall()
+        if not rows:
+            return None
+        days = [DayTotal(day, downloads, non_mirror) for _, day, downloads, non_mirror in rows if day is not None]
+        return ProjectDays(name, rows[0][0], days)
+
+    def sums(self, name: str, windows: list[tuple[date, date]]) -> ProjectSums | None:
+        if not windows:
+            query = sql.SQL("SELECT total_downloads, base_downloads FROM projects WHERE name = {}").format(
+                sql.Literal(name)
+            )
+        else:
+            sums = []
+            for start, end in windows:
+                within = sql.SQL("FILTER (WHERE d.day BETWEEN {} AND {})").format(sql.Literal(start), sql.Literal(end))
+                sums += [
+                    sql.SQL("coalesce(sum(d.downloads) {}, 0)::bigint").format(within),
+                    sql.SQL("coalesce(sum(d.non_mirror_downloads) {}, 0)::bigint").format(within),
+                ]
+            query = sql.SQL(
+                """SELECT p.total_downloads, p.base_downloads, {sums} FROM projects p
+                   LEFT JOIN project_days d ON d.project_id = p.id AND d.day BETWEEN {start} AND {end}
+                   WHERE p.name = {name} GROUP BY p.id"""
+            ).format(
+                sums=sql.SQL(", ").join(sums),
+                start=sql.Literal(min(s for s, _ in windows)),
+                end=sql.Literal(max(e for _, e in windows)),
+                name=sql.Literal(name),
+            )
+        with self._pool.connection() as conn, conn.cursor() as cur:
+            cur.execute(query)
+            row = cur.fetchone()
+        if row is None:
+            return None
+        figures = row[2:]
+        return ProjectSums(
+            name, row[0], row[1], [WindowSums(figures[i], figures[i + 1]) for i in range(0, len(figures), 2)]
+        )
+
+    def category_days(
+        self, name: str, breakdown: str, start: date, end: date, category: str | None, any_category: bool
+    ) -> CategoryDownloads | None:
+        if any_category:
+            matching = sql.SQL("")
+        elif category is None:
+            matching = sql.SQL("AND category IS NULL")
+        else:
+            matching = sql.SQL("AND lower(category) = lower({})").format(sql.Literal(category))
+        with self._pool.connection() as conn, conn.cursor() as cur:
+            project_id = _project_id(cur, name)
+            if project_id is None:
                 return None
             cur.execute(
-                """SELECT day, version, downloads FROM version_downloads
-                   WHERE project_id = %s AND day >= coalesce(%s, '-infinity'::date)
-                     AND day <= coalesce(%s, 'infinity'::date)
-                   ORDER BY day""",
-                (project[0], start, end),
+                sql.SQL(
+                    """SELECT day, category, non_mirror_downloads FROM category_downloads
+                       WHERE project_id = %s AND day BETWEEN %s AND %s AND breakdown = %s {matching}
+                         AND non_mirror_downloads > 0
+                       ORDER BY day, category NULLS LAST"""
+                ).format(matching=matching),
+                (project_id, start, end, breakdown),
             )
-            downloads: dict[date, dict[str, int]] = defaultdict(dict)
-            versions = set()
-            for day, version, count in cur:
-                downloads[day][version] = count
-                versions.add(version)
-        return ProjectVersionDownloads(name, project[1], list(versions), dict(downloads))
+            rows = [CategoryDay(*row) for row in cur]
+        return CategoryDownloads(name, rows)
+
+    def versions(self, name: str, start: date, end: date) -> list[str] | None:
+        with self._pool.connection() as conn, conn.cursor() as cur:
+            project_id = _project_id(cur, name)
+            if project_id is None:
+                return None
+            cur.execute(
+                "SELECT DISTINCT version FROM version_downloads WHERE project_id = %s AND day BETWEEN %s AND %s",
+                (project_id, start, end),
+            )
+            return [version for (version,) in cur]
+
+    def series(
+        self,
+        name: str,
+        start: date,
+        end: date,
+        granularity: Granularity,
+        breakdown: str | None,
+        versions: list[str] | None,
+        mirrors: bool,
+        max_rows: int,
+    ) -> list[tuple[date, str | None, int]] | None:
+        count = sql.Identifier("downloads" if mirrors else "non_mirror_downloads")
+        bucket = _BUCKETS[granularity]
+        if breakdown == "mirrors":
+            source = sql.SQL(
+                """project_days CROSS JOIN LATERAL (VALUES ('mirror', downloads - non_mirror_downloads),
+                                                           ('non_mirror', non_mirror_downloads)) AS m(category, n)"""
+            )
+            category, count, extra = sql.SQL("category"), sql.SQL("n"), sql.SQL("")
+        elif breakdown == Breakdown.VERSION.value or versions is not None:
+            source = sql.SQL("version_downloads")
+            category = sql.SQL("version" if breakdown else "NULL::text")
+            extra = sql.SQL("") if versions is None else sql.SQL("AND version = ANY({})").format(sql.Literal(versions))
+        elif breakdown is not None:
+            source, category = sql.SQL("category_downloads"), sql.SQL("category")
+            extra = sql.SQL("AND breakdown = {}").format(sql.Literal(breakdown))
+        else:
+            source, category, extra = sql.SQL("project_days"), sql.SQL("NULL::text"), sql.SQL("")
+        query = sql.SQL(
+            """SELECT {bucket} AS bucket, {category} AS category, sum({count})::bigint AS n FROM {source}
+               WHERE project_id = %s AND day BETWEEN %s AND %s {extra}
+               GROUP BY 1, 2 HAVING sum({count}) > 0 ORDER BY 1, 2 NULLS LAST LIMIT %s"""
+        ).format(bucket=bucket, category=category, count=count, source=source, extra=extra)
+        with self._pool.connection() as conn, conn.cursor() as cur:
+            project_id = _project_id(cur, name)
+            if project_id is None:
+                return None
+            cur.execute(query, (project_id, start, end, max_rows + 1))
+            return cur.fetchall()
+
+    def span(self, name: str) -> ProjectSpan | None:
+        with self._pool.connection() as conn, conn.cursor() as cur:
+            cur.execute(
+                """SELECT p.total_downloads,
+                          (SELECT day FROM project_days WHERE project_id = p.id AND day >= %(first)s
+                           ORDER BY day LIMIT 1),
+                          (SELECT day FROM project_days WHERE project_id = p.id AND day >= %(first)s
+                           ORDER BY day DESC LIMIT 1)
+                   FROM projects p WHERE p.name = %(name)s""",
+                {"name": name, "first": FIRST_DAY},
+            )
+            row = cur.fetchone()
+        return None if row is None else ProjectSpan(name, *row)
+
+    def top_versions(self, name: str, start: date, end: date, limit: int) -> list[VersionTotal] | None:
+        with self._pool.connection() as conn, conn.cursor() as cur:
+            project_id = _project_id(cur, name)
+            if project_id is None:
+                return None
+            cur.execute(
+                """SELECT version, sum(downloads)::bigint FROM version_downloads
+                   WHERE project_id = %s AND day BETWEEN %s AND %s
+                   GROUP BY version ORDER BY 2 DESC, 1 LIMIT %s""",
+                (project_id, start, end, limit),
+            )
+            return [VersionTotal(*row) for row in cur]
+
+    def top_projects(self, start: date, end: date, limit: int) -> list[ProjectDownloads]:
+        key = (start, end, self.freshness().last_import_at)
+        ranking = self._top.get(key)
+        if ranking is None:
+            # One ranking per window at a time: concurrent requests wait for it rather than each computing it.
+            with self._top_lock:
+                ranking = self._top.get(key)
+                if ranking is None:
+                    ranking = self._rank(start, end)
+                    self._top = {k: v for k, v in self._top.items() if k[2] == key[2]} | {key: ranking}
+        return ranking[:limit]
+
+    def _rank(self, start: date, end: date) -> list[ProjectDownloads]:
+        with self._pool.connection() as conn, conn.cursor() as cur:
+            cur.execute(
+                """SELECT p.name, t.downloads FROM (
+                       SELECT project_id, sum(downloads)::bigint AS downloads FROM project_days
+                       WHERE day BETWEEN %s AND %s GROUP BY project_id ORDER BY 2 DESC LIMIT %s
+                   ) t JOIN projects p ON p.id = t.project_id
+                   ORDER BY t.downloads DESC, p.name""",
+                (start, end, MAX_LIMIT),
+            )
+            return [ProjectDownloads(*row) for row in cur]
+
+    def search(self, prefix: str, limit: int) -> list[ProjectDownloads]:
+        # A constant pattern lets the planner turn the LIKE into a range scan of projects_name.
+        pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        with self._pool.connection() as conn, conn.cursor() as cur:
+            cur.execute(
+                "SELECT name, total_downloads FROM projects WHERE name LIKE %s ORDER BY total_downloads DESC, name "
+                "LIMIT %s",
+                (pattern, limit),
+            )
+            return [ProjectDownloads(*row) for row in cur]
 
     def is_available(self) -> bool:
         try:
@@ -42,3 +284,51 @@ class PostgresProjectReadStore(ProjectReadStore):
                 return cur.fetchone() == (1,)
         except DatabaseUnavailable:
             return False
+
+
+class PreparedStatements:
+    """Server-side prepared statements, per connection, run with their generic plan.
+
+    Planning a read of ~100 day partitions costs several times what executing it does; a prepared statement is
+    planned once per connection. The window's days are constants of the statement's text (so the plan holds
+    only their partitions), which makes one statement per window: a handful per day, dropped when too many.
+    """
+
+    MAX_PER_CONNECTION = 16
+
+    def __init__(self):
+        self._names: dict[tuple[int, int], set[str]] = {}
+        self._lock = threading.Lock()
+
+    def execute(self, cur, text: str, parameter_type: str, *parameters) -> None:
+        """Run the statement, preparing it on this connection first if needed."""
+        conn = cur.connection
+        key = (id(conn), conn.info.backend_pid)
+        name = "pepy_" + hashlib.sha1(text.encode()).hexdigest()[:16]
+        with self._lock:
+            prepared = self._names.setdefault(key, set())
+            known = name in prepared
+        if not known:
+            # A pooled connection outlives this object: it may hold the statement from an earlier one.
+            cur.execute("SELECT 1 FROM pg_prepared_statements WHERE name = %s", (name,))
+            if cur.fetchone() is None:
+                if len(prepared) >= self.MAX_PER_CONNECTION:
+                    cur.execute("DEALLOCATE ALL")
+                    prepared.clear()
+                # Generic plans for these statements only: their cost does not depend on the project asked for.
+                cur.execute("SET plan_cache_mode = force_generic_plan")
+                types = ", ".join([parameter_type] * len(parameters))
+                cur.execute(f"PREPARE {name} ({types}) AS {text}")
+            prepared.add(name)
+        placeholders = ", ".join(["%s"] * len(parameters))
+        cur.execute(f"EXECUTE {name} ({placeholders})", parameters)
+
+
+def _day(day: date) -> str:
+    return f"'{day.isoformat()}'::date"
+
+
+def _project_id(cur, name: str) -> int | None:
+    cur.execute("SELECT id FROM projects WHERE name = %s", (name,))
+    row = cur.fetchone()
+    return None if row is None else row[0]

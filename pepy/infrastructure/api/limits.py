@@ -1,0 +1,89 @@
+"""API keys and rate limits on every limited request; badges and operational endpoints are left out."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+
+from flask import Flask, Response, g, request
+
+from pepy.application.access import AdmitRequest, Unauthorized
+from pepy.infrastructure.api.errors import json_error
+from pepy.infrastructure.container import Container
+from pepy.infrastructure.postgres.pool import DatabaseUnavailable
+
+log = logging.getLogger(__name__)
+
+# Badges are served from cache without touching the limiter; probes, metrics and docs must always answer.
+UNLIMITED_PREFIXES = (
+    "/badge/",
+    "/personalized-badge/",
+    "/health-check",
+    "/ready",
+    "/metrics",
+    "/openapi.json",
+    "/docs",
+)
+
+
+def client_address(remote: str | None, forwarded_for: str | None, trusted) -> str:
+    """The client's address: X-Forwarded-For is believed only as far as it was written by trusted proxies."""
+    hops = [remote or "unknown"]
+    if forwarded_for:
+        hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()] + hops
+    # Walk back from the nearest hop while it is a trusted proxy: the first untrusted one is the client.
+    for hop in reversed(hops):
+        try:
+            address = ipaddress.ip_address(hop)
+        except ValueError:
+            return hop[:64]
+        if not any(address in network for network in trusted):
+            return str(address)
+    return hops[0][:64]
+
+
+def register(app: Flask, container: Container) -> None:
+    """Admit each limited request before its view runs, and add the rate-limit headers to its answer."""
+    admit = container.admit_request()
+    trusted = container.trusted_proxies()
+
+    @app.before_request
+    def admit_request():
+        if request.path.startswith(UNLIMITED_PREFIXES) or request.method == "OPTIONS":
+            return None
+        secret = request.headers.get("X-API-Key")
+        address = client_address(request.remote_addr, request.headers.get("X-Forwarded-For"), trusted)
+        try:
+            admission = admit(AdmitRequest(secret or None, address))
+        except Unauthorized as error:
+            response = json_error(401, str(error))
+            response.headers["WWW-Authenticate"] = "X-API-Key"
+            response.vary.add("X-API-Key")
+            return response
+        except DatabaseUnavailable:
+            # The limiter's store is down: serving beats refusing everyone, and reads may still work.
+            log.warning("rate limiter unavailable; request admitted")
+            return None
+        g.api_key = admission.key
+        g.rate_limit = admission.decision
+        if not admission.decision.allowed:
+            response = json_error(
+                429,
+                f"Too many requests: retry in {admission.decision.retry_after_seconds} s, "
+                "or use an API key of a higher tier",
+            )
+            response.headers["Retry-After"] = str(admission.decision.retry_after_seconds)
+            response.headers["X-Rate-Limit-Retry-After-Seconds"] = str(admission.decision.retry_after_seconds)
+            return response
+        return None
+
+    @app.after_request
+    def rate_limit_headers(response: Response) -> Response:
+        decision = g.get("rate_limit")
+        if decision is not None:
+            response.headers["RateLimit-Limit"] = str(decision.limit)
+            response.headers["RateLimit-Remaining"] = str(decision.remaining)
+            response.headers["RateLimit-Reset"] = str(decision.reset_seconds)
+            response.headers["X-Rate-Limit-Remaining"] = str(decision.remaining)
+            response.headers.add("Vary", "X-API-Key")
+        return response

@@ -1,0 +1,273 @@
+"""`make bench-api`: the API under gunicorn, as deployed, driven by wrk over a Zipf mix of project names.
+
+A production-like database is loaded first (into its own database, `pepy_api_bench`, kept between runs when
+its parameters match): projects with Zipf popularity, days of per-version and breakdown rows, and one heavy
+project with thousands of versions every day. Rows are generated as aggregate DayRows and fed to the real
+loader (PostgresDownloadsRepository.replace_day), skipping the raw-row aggregation the import bench measures.
+Then each endpoint is loaded for a few seconds per run, and the medians of the runs are reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import bisect
+import itertools
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import psycopg2
+
+from pepy.domain.downloads import DayRow
+from pepy.infrastructure.postgres import migrate
+from pepy.infrastructure.postgres.pool import ConnectionPool
+from pepy.infrastructure.postgres.repository import PostgresDownloadsRepository
+
+DATABASE = "pepy_api_bench"
+HEAVY = "heavy-project"
+GUNICORN_CONFIG = Path(__file__).resolve().parent.parent / "api" / "gunicorn_conf.py"
+ENDPOINTS = {
+    "v2": "/api/v2/projects/{}",
+    "badge": "/badge/{}",
+    "v1": "/api/v1/projects/{}",
+    "pypistats recent": "/api/packages/{}/recent",
+    "v3 series": "/api/v3/projects/{}/downloads",
+}
+# The most downloaded project gets this many downloads a day; rank r gets TOP / r**ZIPF_EXPONENT.
+TOP = 3_000_000
+ZIPF_EXPONENT = 1.3
+PYTHONS = ("3.12", "3.11", "3.10", "3.13", "3.9", "3.8")
+SYSTEMS = ("Linux", "Windows", "Darwin")
+
+
+def project_name(rank: int) -> str:
+    """The bench's name of the project of a popularity rank (1 is the most downloaded)."""
+    return f"project-{rank}"
+
+
+def day_rows(day: date, projects: int, heavy_versions: int, rng: random.Random) -> Iterator[DayRow]:
+    """One day: every project whose Zipf share rounds to a download, its versions and three breakdowns."""
+    for rank in range(1, projects + 1):
+        downloads = int(TOP / rank**ZIPF_EXPONENT * rng.uniform(0.7, 1.3))
+        if downloads == 0:
+            continue
+        yield from _project_rows(project_name(rank), downloads, min(1 + len(str(downloads)), 12), rng)
+    yield from _project_rows(HEAVY, heavy_versions * 20, heavy_versions, rng)
+
+
+def _project_rows(name: str, downloads: int, versions: int, rng: random.Random) -> Iterator[DayRow]:
+    mirrors = downloads // 20
+    shares = _split(downloads, versions, rng)
+    for n, count in enumerate(shares):
+        mirror = mirrors * count // downloads
+        yield DayRow(name, "version", f"{n // 10}.{n % 10}.0", count, count - mirror, (count - mirror) // 2)
+    for breakdown, categories in (("python_major", ("3",)), ("python_minor", PYTHONS), ("system", SYSTEMS)):
+        used = categories[: 1 + min(len(categories) - 1, len(str(downloads)) // 2)]
+        for category, count in zip(used, _split(downloads, len(used), rng), strict=True):
+            yield DayRow(name, breakdown, category, count, count - mirrors * count // downloads, 0)
+
+
+def _split(total: int, parts: int, rng: random.Random) -> list[int]:
+    # Geometric-ish shares: the newest versions and the top categories take most downloads.
+    parts = min(parts, total)
+    weights = [rng.uniform(0.5, 1.0) / (i + 1) for i in range(parts)]
+    scale = total / sum(weights)
+    shares = [max(1, int(w * scale)) for w in weights]
+    shares[0] += total - sum(shares)
+    if shares[0] < 1:
+        return [total]
+    return shares
+
+
+def load(url: str, projects: int, days: int, heavy_versions: int, end: date) -> None:
+    """Fill the database unless it already holds this load; prints progress."""
+    marker = f"{projects}:{days}:{heavy_versions}:{end}"
+    conn = psycopg2.connect(url)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("CREATE TABLE IF NOT EXISTS bench_marker (load text)")
+        cur.execute("SELECT load FROM bench_marker")
+        if cur.fetchone() == (marker,):
+            print(f"database already loaded ({marker})", flush=True)
+            return
+    repository = PostgresDownloadsRepository(ConnectionPool(url, max_connections=2))
+    rng = random.Random(20261120)
+    started = time.monotonic()
+    for n in range(days):
+        day = end - timedelta(days=days - 1 - n)
+        repository.record_start(day, "bench")
+        rows = repository.replace_day(day, "bench", day_rows(day, projects, heavy_versions, rng), 0)
+        print(f"  {day}: {rows} rows, {time.monotonic() - started:.0f} s so far", flush=True)
+    with conn.cursor() as cur:
+        cur.execute("VACUUM ANALYZE")
+        cur.execute("DELETE FROM bench_marker")
+        cur.execute("INSERT INTO bench_marker VALUES (%s)", (marker,))
+    conn.close()
+
+
+def prepare_database(server: str, fresh: bool) -> str:
+    """The bench database's URL, created and migrated on the server if needed."""
+    conn = psycopg2.connect(server)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        if fresh:
+            cur.execute(f"DROP DATABASE IF EXISTS {DATABASE}")
+        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,))
+        if cur.fetchone() is None:
+            cur.execute(f"CREATE DATABASE {DATABASE}")
+    conn.close()
+    url = server.rsplit("/", 1)[0] + f"/{DATABASE}"
+    migrate.upgrade(url)
+    return url
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(url: str, port: int) -> subprocess.Popen:
+    """gunicorn with the deployed configuration, once it answers."""
+    env = {**os.environ, "PEPY_DATABASE_URL": url, "PEPY_ENV": "production", "PEPY_BIND": f"127.0.0.1:{port}"}
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONFIG)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health-check", timeout=2) as answer:
+                if answer.status == 200:
+                    return server
+        except OSError:
+            time.sleep(0.2)
+    stop(server)
+    raise SystemExit("gunicorn did not answer within 30 s")
+
+
+def stop(server: subprocess.Popen) -> None:
+    """Stop gunicorn and its workers."""
+    os.killpg(server.pid, signal.SIGTERM)
+    server.wait(timeout=30)
+
+
+def zipf_names(projects: int, count: int, rng: random.Random) -> list[str]:
+    """Names drawn as traffic draws them: a project's share of requests follows its popularity."""
+    cumulative = list(itertools.accumulate(1 / rank**1.1 for rank in range(1, projects + 1)))
+    return [project_name(1 + bisect.bisect_left(cumulative, rng.uniform(0, cumulative[-1]))) for _ in range(count)]
+
+
+_LUA = """
+paths = {PATHS}
+counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format("GET", paths[(counter % #paths) + 1])
+end
+"""
+_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
+
+
+def run_wrk(base: str, paths: list[str], seconds: int, connections: int, folder: Path) -> dict:
+    """Requests per second and latency percentiles (ms) of one wrk run."""
+    script = folder / "paths.lua"
+    script.write_text(_LUA.replace("{PATHS}", "{" + ",".join(json.dumps(p) for p in paths) + "}"))
+    output = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), base],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    result = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))}
+    for percentile in ("50", "99"):
+        value, unit = re.search(rf"\s{percentile}%\s+([\d.]+)(us|ms|s)\b", output).groups()
+        result[f"p{percentile}"] = float(value) * _UNITS[unit]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    result["non_2xx"] = int(errors.group(1)) if errors else 0
+    return result
+
+
+def heavy_latency(base: str, requests: int) -> dict:
+    """Sequential latencies (ms) of the heavy project's v2 answer, and its size."""
+    timings, size = [], 0
+    for _ in range(requests):
+        started = time.perf_counter()
+        with urllib.request.urlopen(f"{base}/api/v2/projects/{HEAVY}", timeout=30) as answer:
+            size = len(answer.read())
+        timings.append((time.perf_counter() - started) * 1000)
+    timings.sort()
+    return {"p50": statistics.median(timings), "max": timings[-1], "bytes": size}
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Load (or reuse) the bench database, then measure each endpoint and print a table of medians."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--projects", type=int, default=100_000)
+    parser.add_argument("--days", type=int, default=120)
+    parser.add_argument("--heavy-versions", type=int, default=2000)
+    parser.add_argument("--seconds", type=int, default=10, help="per endpoint per run")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--fresh", action="store_true", help="drop and reload the bench database")
+    args = parser.parse_args(argv)
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed (Debian: apt-get install -y wrk)")
+
+    server = os.environ.get("PEPY_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    url = prepare_database(server, args.fresh)
+    yesterday = datetime.now(UTC).date() - timedelta(days=1)
+    print(f"loading {args.projects} projects x {args.days} days (+ {HEAVY}: {args.heavy_versions} versions)")
+    load(url, args.projects, args.days, args.heavy_versions, yesterday)
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server_process = start_gunicorn(url, port)
+    names = zipf_names(args.projects, 20_000, random.Random(7))
+    results: dict[str, list[dict]] = {name: [] for name in ENDPOINTS}
+    heavy = []
+    try:
+        with tempfile.TemporaryDirectory(prefix="pepy-bench-api-") as folder:
+            # A short warm-up: connections, plans and the popular projects' pages, as a running server has them.
+            for template in ENDPOINTS.values():
+                run_wrk(base, [template.format(n) for n in names[:2000]], 2, args.connections, Path(folder))
+            for run in range(args.runs):
+                for endpoint, template in ENDPOINTS.items():
+                    paths = [template.format(n) for n in names]
+                    results[endpoint].append(run_wrk(base, paths, args.seconds, args.connections, Path(folder)))
+                heavy.append(heavy_latency(base, 10))
+                print(f"run {run + 1}: " + json.dumps({e: r[-1] for e, r in results.items()}), flush=True)
+    finally:
+        stop(server_process)
+
+    print(f"\n{'endpoint':<18}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>10}")
+    for endpoint, runs in results.items():
+        row = [statistics.median(r[k] for r in runs) for k in ("rps", "p50", "p99", "non_2xx")]
+        print(f"{endpoint:<18}{row[0]:>10.0f}{row[1]:>10.2f}{row[2]:>10.2f}{row[3]:>10.0f}")
+    print(
+        f"\nheavy v2 ({HEAVY}, {args.heavy_versions} versions, {heavy[0]['bytes']} bytes): "
+        f"median {statistics.median(h['p50'] for h in heavy):.0f} ms, "
+        f"worst {max(h['max'] for h in heavy):.0f} ms"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,170 @@
+"""The deployment files: the Compose file, the Dockerfile, .dockerignore and the Ansible vault, checked statically.
+
+No Docker engine is needed: `docker compose config` (or docker-compose) validates the Compose file offline.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import signal
+import subprocess
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE_FILE = ROOT / "docker-compose.yml"
+DOCKERFILE = ROOT / "Dockerfile"
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    return yaml.safe_load(COMPOSE_FILE.read_text())
+
+
+def dockerfile_instructions() -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) pairs, continuation lines joined, comments left out."""
+    text = DOCKERFILE.read_text().replace("\\\n", " ")
+    lines = [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    return [(line.split(maxsplit=1)[0].upper(), line.split(maxsplit=1)[1]) for line in lines]
+
+
+@functools.cache
+def compose_command() -> tuple[str, ...]:
+    docker = shutil.which("docker")
+    if docker and subprocess.run([docker, "compose", "version"], capture_output=True).returncode == 0:
+        return (docker, "compose")
+    if shutil.which("docker-compose"):
+        return ("docker-compose",)
+    pytest.fail(
+        "Neither `docker compose` (the Compose plugin) nor `docker-compose` is installed, so docker-compose.yml "
+        "cannot be validated; on Debian: apt-get install docker-compose"
+    )
+
+
+def test_compose_has_postgres_api_and_scheduler(compose):
+    assert set(compose["services"]) == {"postgres", "api", "scheduler"}
+
+
+def test_postgres_is_the_official_image_with_a_named_volume_and_a_health_check(compose):
+    postgres = compose["services"]["postgres"]
+    assert postgres["image"].startswith("postgres:")
+    volume = postgres["volumes"][0].split(":")[0]
+    assert volume in compose["volumes"]
+    assert "pg_isready" in " ".join(postgres["healthcheck"]["test"])
+
+
+def test_the_api_migrates_then_serves_once_postgres_is_healthy(compose):
+    api = compose["services"]["api"]
+    command = " ".join(api["command"])
+    assert command.index("pepy db upgrade") < command.index("pepy serve --host 0.0.0.0 --port 8080")
+    assert api["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert "/health-check" in " ".join(api["healthcheck"]["test"])
+    assert api["environment"]["PEPY_ENV"] == "production"
+
+
+def test_the_scheduler_runs_the_daily_import_at_17_utc_after_the_migrations(compose):
+    scheduler = compose["services"]["scheduler"]
+    assert "pepy import daily" in scheduler["command"][-1]
+    assert scheduler["environment"]["PEPY_DAILY_AT"] == "17:00"
+    assert scheduler["environment"]["PEPY_ENV"] == "production"
+    assert scheduler["depends_on"]["api"]["condition"] == "service_healthy"
+
+
+def test_bigquery_credentials_are_a_secret_mounted_at_run_time(compose):
+    scheduler = compose["services"]["scheduler"]
+    assert scheduler["secrets"] == ["bigquery_credentials"]
+    assert scheduler["environment"]["GOOGLE_APPLICATION_CREDENTIALS"] == "/run/secrets/bigquery_credentials"
+    assert "file" in compose["secrets"]["bigquery_credentials"]
+    assert "GOOGLE_APPLICATION_CREDENTIALS" not in DOCKERFILE.read_text()
+
+
+def test_compose_config_validates():
+    env = {**os.environ, "POSTGRES_PASSWORD": "validation-only"}
+    result = subprocess.run(
+        [*compose_command(), "--file", str(COMPOSE_FILE), "config", "--quiet"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_compose_config_refuses_to_run_without_a_database_password():
+    env = {k: v for k, v in os.environ.items() if k != "POSTGRES_PASSWORD"}
+    result = subprocess.run(
+        [*compose_command(), "--file", str(COMPOSE_FILE), "config", "--quiet"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "POSTGRES_PASSWORD" in result.stderr
+
+
+def test_the_scheduler_loop_runs_the_command_at_the_given_time_and_waits_for_the_next_day(compose, tmp_path):
+    fake = tmp_path / "pepy"
+    fake.write_text('#!/bin/sh\necho "ran: pepy $*"\nexit 75\n')
+    fake.chmod(0o755)
+    script = compose["services"]["scheduler"]["command"][-1].replace("$$", "$")
+    soon = datetime.now(UTC) + timedelta(seconds=2)
+    env = {**os.environ, "PATH": f"{tmp_path}:{os.environ['PATH']}", "PEPY_DAILY_AT": f"{soon:%H:%M:%S}"}
+    loop = subprocess.Popen(["sh", "-c", script], env=env, stdout=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        lines = [loop.stdout.readline().strip() for _ in range(4)]
+    finally:
+        os.killpg(loop.pid, signal.SIGTERM)
+        loop.wait(timeout=10)
+    assert lines[0] == f"next daily import at {soon:%Y-%m-%dT%H:%M:%S}Z"
+    assert lines[1] == "ran: pepy import daily"
+    assert lines[2] == "the daily import exited with status 75"
+    assert lines[3] == f"next daily import at {soon + timedelta(days=1):%Y-%m-%dT%H:%M:%S}Z"
+
+
+def test_the_dockerfile_is_multi_stage_and_runs_as_a_user_that_is_not_root():
+    instructions = dockerfile_instructions()
+    stages = [args for name, args in instructions if name == "FROM"]
+    assert len(stages) >= 2
+    users = [args for name, args in instructions if name == "USER"]
+    assert users, "the image must set a USER"
+    assert users[-1].split(":")[0] not in ("root", "0")
+    assert any(name == "COPY" and args.startswith("--from=") for name, args in instructions)
+
+
+def test_the_final_stage_installs_no_compiler():
+    instructions = dockerfile_instructions()
+    last_from = max(i for i, (name, _) in enumerate(instructions) if name == "FROM")
+    final = " ".join(args for name, args in instructions[last_from:] if name == "RUN")
+    for tool in ("gcc", "build-essential", "g++", "clang", "apt-get install", "pip install"):
+        assert tool not in final
+
+
+def test_the_dockerfile_installs_the_pinned_requirements():
+    assert any(name == "RUN" and "-r /src/requirements.txt" in args for name, args in dockerfile_instructions()), (
+        "the image must install requirements.txt"
+    )
+
+
+def test_dockerignore_starts_from_everything_and_allows_back_what_the_build_copies():
+    lines = [line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()]
+    patterns = [line for line in lines if line and not line.startswith("#")]
+    assert patterns[0] == "*"
+    allowed = {p[1:].rstrip("/") for p in patterns if p.startswith("!")}
+    copied = set()
+    for name, args in dockerfile_instructions():
+        if name == "COPY" and not args.startswith("--from="):
+            copied.update(Path(source).parts[0] for source in args.split()[:-1])
+    assert copied <= allowed, f"copied but ignored: {copied - allowed}"
+
+
+def test_the_example_vault_is_encrypted():
+    vault = ROOT / "ansible" / "inventory" / "example" / "group_vars" / "pepy" / "vault.yml"
+    assert vault.read_text().startswith("$ANSIBLE_VAULT;1.1;AES256\n")
