@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 from datetime import UTC, date, datetime
 from urllib.parse import urlsplit, urlunsplit
 
@@ -24,6 +20,7 @@ from pepy.infrastructure.api.app import create_app
 from pepy.infrastructure.container import build_container
 from pepy.infrastructure.postgres.pool import ConnectionPool
 from pepy.infrastructure.settings import Settings
+from tests import live_server
 from tests.conftest import TODAY
 from tests.fakes import RowsSource, day_rows
 
@@ -219,20 +216,6 @@ def test_metrics_and_readiness_contain_no_secret(db):
         assert "postgresql://" not in page
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def get(url: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
-
-
 def worker_pids(master: int) -> list[int]:
     children = subprocess.run(["ps", "-o", "pid=", "--ppid", str(master)], capture_output=True, text=True).stdout
     return [int(pid) for pid in children.split()]
@@ -240,47 +223,20 @@ def worker_pids(master: int) -> list[int]:
 
 @pytest.mark.slow
 def test_gunicorn_workers_share_their_request_counts(db, tmp_path):
-    port = free_port()
-    env = {
-        **os.environ,
-        "PEPY_ENV": "test",
-        "PEPY_DATABASE_URL": db,
-        "PEPY_BIND": f"127.0.0.1:{port}",
-        "PEPY_WORKERS": "1",
-        "XDG_RUNTIME_DIR": str(tmp_path),
-    }
-    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "python:pepy.infrastructure.api.gunicorn_conf"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
+    with live_server.gunicorn(db, tmp_path) as server:
+        base = server.base
         deadline = time.monotonic() + 30
-        while True:
-            try:
-                if get(f"{base}/health-check")[0] == 200:
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-            time.sleep(0.2)
         (first,) = worker_pids(server.pid)
         # A worker that exits takes nothing with it: its successor's scrape still counts its requests.
         os.kill(first, signal.SIGTERM)
         while True:
             replacement = [pid for pid in worker_pids(server.pid) if pid != first]
-            if replacement and get(f"{base}/health-check")[0] == 200:
+            if replacement and live_server.get(f"{base}/health-check")[0] == 200:
                 break
             assert time.monotonic() < deadline, "gunicorn did not replace its worker"
             time.sleep(0.2)
-        status, text = get(f"{base}/metrics")
+        status, _, text = live_server.get(f"{base}/metrics")
         assert status == 200
         found = parse(text)
         assert sample(found, "pepy_http_requests_total", method="GET", route="/health-check", status="200") == 2
         assert sample(found, "pepy_ledger_up") == 1
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)

@@ -128,32 +128,32 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_loader(url: str, projects: int, version_rows: int, runs: int) -> None:
-    """Import the day, then re-import it, `runs` times; print the medians."""
+def run_loader(projects: int, version_rows: int, runs: int) -> None:
+    """Import the day, re-import it, and import the next day, `runs` times, each into a new database."""
     scale = calibrate_version_scale(projects, version_rows)
     recorder = PhaseRecorder()
     logging.getLogger("pepy.infrastructure.postgres.repository").addHandler(recorder)
     logging.getLogger("pepy.infrastructure.postgres.repository").setLevel(logging.INFO)
-    pool = ConnectionPool(url, max_connections=2)
-    repository = PostgresDownloadsRepository(pool)
     started = time.monotonic()
     generated = sum(1 for _ in day_rows(projects, scale))
     generator_seconds = time.monotonic() - started
     print(f"the generator alone: {generated:,} rows in {generator_seconds:.1f}s (part of every wall time below)")
     first_walls, again_walls, warm_walls, table_rates = [], [], [], {}
     for run in range(runs):
-        _reset(pool)
-        attempts = (("first", DAY, first_walls), ("re-import", DAY, again_walls), ("new day", NEXT_DAY, warm_walls))
-        for attempt, day, walls in attempts:
-            recorder.phases.clear()
-            repository.record_start(day, "bench")
-            started = time.monotonic()
-            written = repository.replace_day(day, "bench", day_rows(projects, scale), 0)
-            walls.append(time.monotonic() - started)
-            phases = {phase: (rows, seconds) for phase, rows, seconds in recorder.phases}
-            for phase, (rows, seconds) in phases.items():
-                table_rates.setdefault((attempt, phase), []).append((rows, seconds))
-            print(f"run {run + 1} {attempt}: {written:,} rows in {walls[-1]:.1f}s; peak RSS {peak_rss_mb():.0f} MB")
+        with bench_database() as url:
+            pool = ConnectionPool(url, max_connections=2)
+            repository = PostgresDownloadsRepository(pool)
+            attempts = (("first", DAY, first_walls), ("re-import", DAY, again_walls), ("new day", NEXT_DAY, warm_walls))
+            for attempt, day, walls in attempts:
+                recorder.phases.clear()
+                repository.record_start(day, "bench")
+                started = time.monotonic()
+                written = repository.replace_day(day, "bench", day_rows(projects, scale), 0)
+                walls.append(time.monotonic() - started)
+                for phase, rows, seconds in recorder.phases:
+                    table_rates.setdefault((attempt, phase), []).append((rows, seconds))
+                print(f"run {run + 1} {attempt}: {written:,} rows in {walls[-1]:.1f}s; peak RSS {peak_rss_mb():.0f} MB")
+            pool.close()
     print()
     print(f"{'phase':<20} {'attempt':<10} {'rows':>12} {'seconds':>8} {'rows/s':>12}")
     for (attempt, phase), samples in table_rates.items():
@@ -179,19 +179,6 @@ def run_loader(url: str, projects: int, version_rows: int, runs: int) -> None:
         f"with its share of staging; {versions / first:,.0f} rows/s over the whole import (target >= 200,000)"
     )
     print(f"peak RSS of the importing process: {peak_rss_mb():.0f} MB (target <= 300 MB)")
-    pool.close()
-
-
-def _reset(pool: ConnectionPool) -> None:
-    with pool.connection() as conn, conn.cursor() as cur:
-        cur.execute(
-            """SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-               WHERE i.inhparent IN ('version_downloads'::regclass, 'category_downloads'::regclass,
-                                     'project_days'::regclass)"""
-        )
-        for (name,) in cur.fetchall():
-            cur.execute(f'DROP TABLE "{name}"')
-        cur.execute("TRUNCATE projects, imports RESTART IDENTITY")
 
 
 def write_raw_parquet(path: Path, rows: int, projects: int) -> None:
@@ -243,8 +230,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     options = parser.parse_args()
     print("machine: 2 cores, 24 GB (shared and noisy: figures are medians)")
-    with bench_database() as url:
-        run_loader(url, options.projects, options.version_rows, options.runs)
+    run_loader(options.projects, options.version_rows, options.runs)
     print()
     run_files_source(options.raw_rows, options.raw_projects, options.runs)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pepy.application.operations import LastImport, LedgerReadStore, LedgerSummary
-from pepy.infrastructure.postgres.pool import ConnectionPool, DatabaseUnavailable
+from pepy.infrastructure.postgres.pool import ConnectionPool
 
 # The newest day whose last attempt succeeded: its times and counts all belong to that success, whereas a day
 # being re-imported keeps its old counts but has a new start time.
@@ -44,9 +44,4 @@ class PostgresLedgerStore(LedgerReadStore):
         )
 
     def is_available(self) -> bool:
-        try:
-            with self._pool.connection() as conn, conn.cursor() as cur:
-                cur.execute("SELECT 1")
-                return cur.fetchone() == (1,)
-        except DatabaseUnavailable:
-            return False
+        return self._pool.is_available()

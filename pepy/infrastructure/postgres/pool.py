@@ -79,6 +79,15 @@ class ConnectionPool:
         finally:
             pool.putconn(conn, close=broken or conn.closed != 0)
 
+    def is_available(self) -> bool:
+        """Whether the server answers a trivial query now."""
+        try:
+            with self.connection() as conn, conn.cursor() as cur:
+                cur.execute("SELECT 1")
+                return cur.fetchone() == (1,)
+        except DatabaseUnavailable:
+            return False
+
     def close(self) -> None:
         """Close every connection; the pool reopens lazily if used again."""
         with self._lock:

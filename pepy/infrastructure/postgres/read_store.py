@@ -31,7 +31,7 @@ from pepy.application.queries import (
     WindowSums,
 )
 from pepy.domain.downloads import FIRST_DAY, Breakdown
-from pepy.infrastructure.postgres.pool import ConnectionPool, DatabaseUnavailable
+from pepy.infrastructure.postgres.pool import ConnectionPool
 
 # PostgreSQL builds the JSON: the heaviest projects have hundreds of thousands of cells, which psycopg2 and
 # json.dumps would each take longer to handle than the whole query.
@@ -278,12 +278,7 @@ class PostgresProjectReadStore(ProjectReadStore):
             return [ProjectDownloads(*row) for row in cur]
 
     def is_available(self) -> bool:
-        try:
-            with self._pool.connection() as conn, conn.cursor() as cur:
-                cur.execute("SELECT 1")
-                return cur.fetchone() == (1,)
-        except DatabaseUnavailable:
-            return False
+        return self._pool.is_available()
 
 
 class PreparedStatements:

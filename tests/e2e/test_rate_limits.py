@@ -1,0 +1,100 @@
+"""Rate limits over HTTP: headers on every limited answer, 429 with Retry-After, badges and probes untouched,
+and one limit for all of gunicorn's workers."""
+
+from __future__ import annotations
+
+import ipaddress
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from pepy.application.access import CreateApiKey
+from pepy.infrastructure.api.app import create_app
+from pepy.infrastructure.api.limits import client_address
+from tests import live_server
+
+TRUSTED = (ipaddress.ip_network("10.0.0.0/8"),)
+
+
+def limited_app(container, tiers: str, trusted: str = ""):
+    container.config.rate_limit_tiers.from_value(tiers)
+    container.config.trusted_proxies.from_value(trusted)
+    for provider in (container.tiers, container.trusted_proxies, container.admit_request):
+        provider.reset()
+    return create_app(container).test_client()
+
+
+def test_every_limited_answer_carries_the_headers_and_a_429_says_when_to_retry(container):
+    client = limited_app(container, "anonymous:60:2")
+    first, second, third = (client.get("/api/v2/projects/nothing-here") for _ in range(3))
+    assert (first.status_code, second.status_code, third.status_code) == (404, 404, 429)
+    assert (first.headers["RateLimit-Limit"], first.headers["RateLimit-Remaining"]) == ("2", "1")
+    assert second.headers["X-Rate-Limit-Remaining"] == "0"
+    assert int(second.headers["RateLimit-Reset"]) >= 1
+    assert third.content_type == "application/json"
+    assert third.get_json()["error"] == 429
+    assert 1 <= int(third.headers["Retry-After"]) <= 2
+    assert third.headers["X-Rate-Limit-Retry-After-Seconds"] == third.headers["Retry-After"]
+
+
+def test_badges_and_probes_never_touch_the_limiter(container):
+    client = limited_app(container, "anonymous:60:1")
+    for path in ["/badge/nothing-here", "/personalized-badge/nothing-here?period=week", "/health-check", "/metrics"]:
+        answers = [client.get(path) for _ in range(5)]
+        assert all(a.status_code != 429 and "RateLimit-Limit" not in a.headers for a in answers), path
+
+
+def test_a_key_has_its_own_tier_and_an_unknown_key_is_401(container):
+    client = limited_app(container, "anonymous:60:1,pro:600:5")
+    _, secret = container.create_api_key()(CreateApiKey("partner", "pro"))
+    answers = [client.get("/api/v2/projects/x", headers={"X-API-Key": secret}) for _ in range(6)]
+    assert [a.status_code for a in answers] == [404] * 5 + [429]
+    assert answers[0].headers["RateLimit-Limit"] == "5"
+    unknown = client.get("/api/v2/projects/x", headers={"X-API-Key": "pepy_forged"})
+    assert unknown.status_code == 401 and unknown.get_json()["error"] == 401
+
+
+def test_forwarded_for_is_believed_only_from_a_trusted_proxy(container):
+    client = limited_app(container, "anonymous:60:1", trusted="10.0.0.0/8")
+    behind_proxy = {"REMOTE_ADDR": "10.1.2.3"}
+    assert (
+        client.get("/api/v3/top", environ_base=behind_proxy, headers={"X-Forwarded-For": "203.0.113.1"}).status_code
+        == 200
+    )
+    assert (
+        client.get("/api/v3/top", environ_base=behind_proxy, headers={"X-Forwarded-For": "203.0.113.2"}).status_code
+        == 200
+    )
+    # From an untrusted address, a forged header changes nothing: the second request is over the limit.
+    direct = {"REMOTE_ADDR": "198.51.100.9"}
+    assert client.get("/api/v3/top", environ_base=direct, headers={"X-Forwarded-For": "203.0.113.3"}).status_code == 200
+    assert client.get("/api/v3/top", environ_base=direct, headers={"X-Forwarded-For": "203.0.113.4"}).status_code == 429
+
+
+@pytest.mark.parametrize(
+    ("remote", "forwarded", "client"),
+    [
+        ("198.51.100.9", None, "198.51.100.9"),
+        ("198.51.100.9", "203.0.113.1", "198.51.100.9"),
+        ("10.0.0.1", "203.0.113.1", "203.0.113.1"),
+        ("10.0.0.1", "203.0.113.1, 10.0.0.2", "203.0.113.1"),
+        ("10.0.0.1", "6.6.6.6, 203.0.113.1", "203.0.113.1"),
+        ("10.0.0.1", "not-an-ip", "not-an-ip"),
+        ("10.0.0.1", "10.0.0.3", "10.0.0.3"),
+    ],
+)
+def test_the_client_is_the_first_untrusted_hop(remote, forwarded, client):
+    assert client_address(remote, forwarded, TRUSTED) == client
+
+
+@pytest.mark.slow
+def test_the_limit_holds_in_total_across_gunicorn_workers(db, tmp_path):
+    # One request a minute after a burst of 20: whatever worker answers, only 20 of 60 get through.
+    tiers = "anonymous:1:20"
+    with (
+        live_server.gunicorn(db, tmp_path, workers=3, PEPY_RATE_LIMIT_TIERS=tiers) as server,
+        ThreadPoolExecutor(12) as pool,
+    ):
+        statuses = list(pool.map(lambda _: live_server.get(f"{server.base}/api/v3/top")[0], range(60)))
+    assert statuses.count(200) in (20, 21), statuses
+    assert statuses.count(429) == 60 - statuses.count(200)
