@@ -14,8 +14,11 @@ _DATE = re.compile(r"\d{4}-\d\d-\d\d", re.ASCII)
 
 
 def text(name: str, default: str | None = None) -> str | None:
-    """The parameter's text, or the default when it is absent or empty."""
-    value = request.args.get(name)
+    """The parameter's text, or the default when it is absent or empty; given twice, it is ambiguous."""
+    values = request.args.getlist(name)
+    if len(values) > 1:
+        raise InvalidParameter(name, "is given more than once; give it once")
+    value = values[0] if values else None
     if value is None or value == "":
         return default
     if len(value) > MAX_PARAMETER_LENGTH or not value.isprintable():
