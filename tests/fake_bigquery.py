@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -166,6 +167,8 @@ class FakeBigQuery:
         self.table = table
         self.bytes_processed = bytes_processed
         self.bytes_billed = bytes_billed
+        # Seconds to wait before answering a route: a slow or hung BigQuery.
+        self.delays: dict[str, float] = {}
         self.page_size = page_size
         self._job_error: tuple[str, str] | None = None
         self._job_errors_left: int | None = None
@@ -271,9 +274,12 @@ class FakeBigQuery:
         request = Request(method, route, path, params, body)
         with self._lock:
             self.requests.append(request)
+            delay = self.delays.get(route, 0.0)
             fault = next((f for f in self._faults if f.route == route and f.remaining > 0), None)
             if fault is not None:
                 fault.remaining -= 1
+        if delay:
+            time.sleep(delay)
         if fault is not None:
             request.status = fault.status
             return fault.status, _error_body(fault.status, fault.reason, f"injected {fault.status} on {route}")

@@ -23,3 +23,7 @@ class ProjectNotFound(DomainError):
 
 class InvalidImport(DomainError):
     """An import request or its input that cannot be carried out."""
+
+
+class SourceUnavailable(RuntimeError):
+    """The downloads source did not answer: an outage, a timeout, or retries exhausted. Nothing was stored."""

@@ -12,7 +12,7 @@ from google.api_core import exceptions
 from google.auth.credentials import AnonymousCredentials
 
 from pepy.domain.downloads import Breakdown, DayRow
-from pepy.domain.errors import InvalidImport
+from pepy.domain.errors import InvalidImport, SourceUnavailable
 from pepy.infrastructure.bigquery.source import BigQuerySource, make_client
 from tests.fake_bigquery import DEFAULT_TABLE, FakeBigQuery
 
@@ -201,8 +201,9 @@ def test_a_missing_table_is_not_retried(fake):
     fake.table = "somewhere.else.entirely"
     fake.raw_rows = [raw()]
 
-    with pytest.raises(exceptions.NotFound):
+    with pytest.raises(SourceUnavailable) as failed:
         source(fake).read_day(DAY)
+    assert isinstance(failed.value.__cause__, exceptions.NotFound)
 
     assert len(fake.requests_to("jobs.insert")) == 1
 
@@ -221,8 +222,9 @@ def test_an_invalid_query_job_raises_and_yields_nothing(fake):
     fake.rows = canned(3)
     fake.fail_jobs("invalidQuery", "Syntax error: Unexpected keyword")
 
-    with pytest.raises(exceptions.BadRequest, match="Syntax error"):
+    with pytest.raises(SourceUnavailable, match="Syntax error") as failed:
         source(fake).read_day(DAY)
+    assert isinstance(failed.value.__cause__, exceptions.BadRequest)
 
     # Not retried: a bad query stays bad.
     assert len(fake.inserted_jobs(dry_run=False)) == 1
@@ -269,8 +271,9 @@ def test_an_exhausted_quota_is_not_retried(fake):
     # quotaExceeded means a daily or project quota: waiting seconds cannot help.
     fake.fail("jobs.insert", 403, times=1, reason="quotaExceeded")
 
-    with pytest.raises(exceptions.Forbidden):
+    with pytest.raises(SourceUnavailable) as failed:
         source(fake).read_day(DAY)
+    assert isinstance(failed.value.__cause__, exceptions.Forbidden)
 
     assert len(fake.requests_to("jobs.insert")) == 1
 
@@ -281,11 +284,12 @@ def test_a_permanent_server_error_eventually_raises(fake, route):
     fake.fail(route, 500, times=10**6)
 
     started = time.monotonic()
-    with pytest.raises(exceptions.GoogleAPIError) as failed:
+    with pytest.raises(SourceUnavailable) as failed:
         source(fake, deadline=0.5).read_day(DAY)
+    assert isinstance(failed.value.__cause__, exceptions.GoogleAPIError)
 
     assert time.monotonic() - started < 10
-    assert "500" in str(failed.value) or isinstance(failed.value, exceptions.InternalServerError)
+    assert "500" in str(failed.value) or isinstance(failed.value.__cause__, exceptions.InternalServerError)
     assert len(fake.requests_to(route)) > 2
 
 

@@ -32,7 +32,7 @@ def bench_database() -> Iterator[str]:
         conn = psycopg2.connect(server)
         conn.autocommit = True
         with conn.cursor() as cur:
-            cur.execute(f"DROP DATABASE IF EXISTS {DATABASE}")
+            cur.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
             cur.execute(f"CREATE DATABASE {DATABASE}")
         conn.close()
         url = server.rsplit("/", 1)[0] + f"/{DATABASE}"

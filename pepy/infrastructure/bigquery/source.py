@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import logging
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
@@ -14,7 +15,7 @@ from google.cloud.bigquery.retry import DEFAULT_JOB_RETRY, DEFAULT_RETRY
 from google.cloud.bigquery.table import RowIterator
 
 from pepy.domain.downloads import DayExport, DayRow
-from pepy.domain.errors import InvalidImport
+from pepy.domain.errors import InvalidImport, SourceUnavailable
 from pepy.domain.ports import DownloadsSource
 from pepy.infrastructure.day_query import bigquery_day_query
 
@@ -98,12 +99,14 @@ class BigQuerySource(DownloadsSource):
         max_bytes: int,
         page_size: int = 50_000,
         retry_deadline_s: float = 600,
+        timeout_s: float = 300,
     ):
         self._client = client
         self._table = table
         self._sql = bigquery_day_query(table)
         self._max_bytes = max_bytes
         self._page_size = page_size
+        self._timeout_s = timeout_s
         # Backoff scaled to the deadline, so a short deadline still gets several attempts.
         initial = min(1.0, retry_deadline_s / 20)
         maximum = min(60.0, retry_deadline_s / 4)
@@ -117,6 +120,12 @@ class BigQuerySource(DownloadsSource):
 
     def read_day(self, day: date) -> DayExport:
         """Aggregate [day 00:00 UTC, day+1 00:00 UTC); the query has finished when this returns."""
+        try:
+            return self._read_day(day)
+        except (api_exceptions.GoogleAPIError, concurrent.futures.TimeoutError) as error:
+            raise SourceUnavailable(f"BigQuery did not answer for {day}: {type(error).__name__}: {error}") from error
+
+    def _read_day(self, day: date) -> DayExport:
         start = datetime.combine(day, time(), tzinfo=UTC)
         parameters = [
             bigquery.ScalarQueryParameter("start", "TIMESTAMP", start),
@@ -126,9 +135,14 @@ class BigQuerySource(DownloadsSource):
         config = bigquery.QueryJobConfig(query_parameters=parameters, maximum_bytes_billed=self._max_bytes)
         # job_retry=None here: with any other value the client wraps jobs.insert in its own 10-minute retry,
         # beyond our deadline; failed jobs are still re-run, by result()'s job_retry.
-        job = self._client.query(self._sql, job_config=config, retry=self._retry, job_retry=None)
+        job = self._client.query(
+            self._sql, job_config=config, retry=self._retry, job_retry=None, timeout=self._timeout_s
+        )
         try:
-            rows = job.result(page_size=self._page_size, retry=self._retry, job_retry=self._job_retry)
+            # The timeout bounds each request and the wait for the job: a hung endpoint fails the import.
+            rows = job.result(
+                page_size=self._page_size, retry=self._retry, job_retry=self._job_retry, timeout=self._timeout_s
+            )
         except api_exceptions.GoogleAPICallError as error:
             if _reason(error) == _BYTES_LIMIT_REASON:
                 raise InvalidImport(
@@ -153,7 +167,9 @@ class BigQuerySource(DownloadsSource):
     def _check_estimate(self, day: date, parameters: list[bigquery.ScalarQueryParameter]) -> None:
         # No cache on the dry run: a cached estimate of 0 bytes would say nothing about the real cost.
         config = bigquery.QueryJobConfig(dry_run=True, use_query_cache=False, query_parameters=parameters)
-        job = self._client.query(self._sql, job_config=config, retry=self._retry, job_retry=None)
+        job = self._client.query(
+            self._sql, job_config=config, retry=self._retry, job_retry=None, timeout=self._timeout_s
+        )
         estimate = job.total_bytes_processed or 0
         logger.info("bigquery dry run", extra={"day": day.isoformat(), "bytes_estimate": estimate})
         if estimate > self._max_bytes:
@@ -165,13 +181,23 @@ class BigQuerySource(DownloadsSource):
 
 def _day_rows(rows: RowIterator) -> Iterator[DayRow]:
     # Page by page, so only one page of the day's result is held at a time.
-    for page in rows.pages:
-        for row in page:
-            yield DayRow(
-                row["project"],
-                row["breakdown"],
-                row["category"],
-                int(row["downloads"]),
-                int(row["non_mirror_downloads"]),
-                int(row["pip_downloads"]),
-            )
+    row = None
+    try:
+        for page in rows.pages:
+            for row in page:
+                yield DayRow(
+                    row["project"],
+                    row["breakdown"],
+                    row["category"],
+                    int(row["downloads"]),
+                    int(row["non_mirror_downloads"]),
+                    int(row["pip_downloads"]),
+                )
+    except api_exceptions.GoogleAPIError as error:
+        raise SourceUnavailable(
+            f"BigQuery failed while its answer was read: {type(error).__name__}: {error}"
+        ) from error
+    except (TypeError, ValueError, KeyError) as error:
+        # A NULL or a wrong type where a count belongs: the answer is malformed, and nothing of it is stored.
+        shown = dict(row.items()) if row is not None else "a page"
+        raise InvalidImport(f"BigQuery answered a malformed row ({error}): {shown}"[:1000]) from None

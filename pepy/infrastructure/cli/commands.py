@@ -24,7 +24,7 @@ from pepy.application.commands import (
     LoadBaseTotals,
 )
 from pepy.domain.downloads import days_between
-from pepy.domain.errors import DomainError
+from pepy.domain.errors import DomainError, SourceUnavailable
 from pepy.infrastructure.container import Container, build_container, utc_today
 from pepy.infrastructure.files.demo import write_demo_rows
 from pepy.infrastructure.files.totals import read_base_totals
@@ -77,6 +77,8 @@ def operator_errors() -> Iterator[None]:
         raise click.ClickException(str(error)) from None
     except DatabaseUnavailable as error:
         raise click.ClickException(f"The database is unavailable: {error}") from None
+    except SourceUnavailable as error:
+        raise click.ClickException(f"{error}; nothing was stored, and the ledger records the failure") from None
 
 
 @click.group()
