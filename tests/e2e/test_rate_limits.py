@@ -98,3 +98,30 @@ def test_the_limit_holds_in_total_across_gunicorn_workers(db, tmp_path):
         statuses = list(pool.map(lambda _: live_server.get(f"{server.base}/api/v3/top")[0], range(60)))
     assert statuses.count(200) in (20, 21), statuses
     assert statuses.count(429) == 60 - statuses.count(200)
+
+
+def test_a_key_secret_appears_once_on_creation_and_never_in_logs_bodies_or_metrics(container, db, monkeypatch, caplog):
+    from click.testing import CliRunner
+
+    from pepy.infrastructure.cli import main
+
+    monkeypatch.setenv("PEPY_DATABASE_URL", db)
+    monkeypatch.setenv("PEPY_ENV", "production")
+    created = CliRunner().invoke(main, ["keys", "create", "--name", "partner", "--tier", "pro"])
+    assert created.exit_code == 0, created.output
+    secret = created.stdout.strip().splitlines()[-1]
+    assert secret.startswith("pepy_") and created.output.count(secret) == 1
+    listed = CliRunner().invoke(main, ["keys", "list"])
+    assert "partner" in listed.output and secret not in listed.output
+
+    client = limited_app(container, "anonymous:60:10,pro:600:5")
+    bodies = [
+        client.get(path, headers={"X-API-Key": secret}).get_data(as_text=True)
+        for path in ("/api/v2/projects/x", "/api/v1/admin/projects/x", "/api/v3/top?limit=0")
+    ]
+    revoked = CliRunner().invoke(main, ["keys", "revoke", "partner"])
+    assert revoked.exit_code == 0
+    bodies.append(client.get("/metrics").get_data(as_text=True))
+    logs = "\n".join(record.getMessage() + repr(vars(record)) for record in caplog.records)
+    assert all(secret not in body for body in bodies)
+    assert secret not in logs
