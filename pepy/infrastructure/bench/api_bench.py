@@ -18,7 +18,6 @@ import random
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,6 +32,7 @@ import psycopg2
 
 from pepy.domain.downloads import DayRow
 from pepy.infrastructure.postgres import migrate
+from pepy.infrastructure.postgres.embedded import free_port
 from pepy.infrastructure.postgres.pool import ConnectionPool
 from pepy.infrastructure.postgres.repository import PostgresDownloadsRepository
 
@@ -132,13 +132,6 @@ def prepare_database(server: str, fresh: bool) -> str:
     url = server.rsplit("/", 1)[0] + f"/{DATABASE}"
     migrate.upgrade(url)
     return url
-
-
-def free_port() -> int:
-    """A free TCP port on 127.0.0.1."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def start_gunicorn(url: str, port: int) -> subprocess.Popen:
