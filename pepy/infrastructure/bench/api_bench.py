@@ -31,7 +31,7 @@ from pathlib import Path
 import psycopg2
 
 from pepy.domain.downloads import DayRow
-from pepy.infrastructure.postgres import migrate
+from pepy.infrastructure.bench.database import prepare_database
 from pepy.infrastructure.postgres.embedded import free_port
 from pepy.infrastructure.postgres.pool import ConnectionPool
 from pepy.infrastructure.postgres.repository import PostgresDownloadsRepository
@@ -116,22 +116,6 @@ def load(url: str, projects: int, days: int, heavy_versions: int, end: date) -> 
         cur.execute("DELETE FROM bench_marker")
         cur.execute("INSERT INTO bench_marker VALUES (%s)", (marker,))
     conn.close()
-
-
-def prepare_database(server: str, fresh: bool) -> str:
-    """The bench database's URL, created and migrated on the server if needed."""
-    conn = psycopg2.connect(server)
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        if fresh:
-            cur.execute(f"DROP DATABASE IF EXISTS {DATABASE}")
-        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,))
-        if cur.fetchone() is None:
-            cur.execute(f"CREATE DATABASE {DATABASE}")
-    conn.close()
-    url = server.rsplit("/", 1)[0] + f"/{DATABASE}"
-    migrate.upgrade(url)
-    return url
 
 
 def start_gunicorn(url: str, port: int) -> subprocess.Popen:
@@ -228,7 +212,7 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit("wrk is not installed (Debian: apt-get install -y wrk)")
 
     server = os.environ.get("PEPY_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    url = prepare_database(server, args.fresh)
+    url = prepare_database(server, DATABASE, args.fresh)
     yesterday = datetime.now(UTC).date() - timedelta(days=1)
     print(f"loading {args.projects} projects x {args.days} days (+ {HEAVY}: {args.heavy_versions} versions)")
     load(url, args.projects, args.days, args.heavy_versions, yesterday)

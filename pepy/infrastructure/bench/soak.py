@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from pepy.infrastructure.bench import api_bench
+from pepy.infrastructure.bench.database import prepare_database
 from pepy.infrastructure.postgres.pool import ConnectionPool
 from pepy.infrastructure.postgres.repository import PostgresDownloadsRepository
 
@@ -69,7 +70,7 @@ def main() -> None:
     args = parser.parse_args()
 
     server = os.environ.get("PEPY_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    url = api_bench.prepare_database(server, fresh=False)
+    url = prepare_database(server, api_bench.DATABASE, fresh=False)
     yesterday = datetime.now(UTC).date() - timedelta(days=1)
     api_bench.load(url, args.projects, args.days, args.heavy_versions, yesterday)
     port = api_bench.free_port()
