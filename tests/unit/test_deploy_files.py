@@ -83,9 +83,9 @@ def test_bigquery_credentials_are_a_secret_mounted_at_run_time(compose):
     assert "GOOGLE_APPLICATION_CREDENTIALS" not in DOCKERFILE.read_text()
 
 
-def test_compose_config_validates():
-    env = {**os.environ, "POSTGRES_PASSWORD": "validation-only"}
-    result = subprocess.run(
+def compose_config(env: dict[str, str]) -> subprocess.CompletedProcess:
+    """`compose config --quiet` over the repository's file, in the given environment."""
+    return subprocess.run(
         [*compose_command(), "--file", str(COMPOSE_FILE), "config", "--quiet"],
         cwd=ROOT,
         env=env,
@@ -93,19 +93,15 @@ def test_compose_config_validates():
         text=True,
         timeout=60,
     )
+
+
+def test_compose_config_validates():
+    result = compose_config({**os.environ, "POSTGRES_PASSWORD": "validation-only"})
     assert result.returncode == 0, result.stderr
 
 
 def test_compose_config_refuses_to_run_without_a_database_password():
-    env = {k: v for k, v in os.environ.items() if k != "POSTGRES_PASSWORD"}
-    result = subprocess.run(
-        [*compose_command(), "--file", str(COMPOSE_FILE), "config", "--quiet"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = compose_config({k: v for k, v in os.environ.items() if k != "POSTGRES_PASSWORD"})
     assert result.returncode != 0
     assert "POSTGRES_PASSWORD" in result.stderr
 
