@@ -50,6 +50,16 @@ TOTAL_WITHOUT_MIRRORS = 123
 LAST_WEEK, LAST_WEEK_WITHOUT_MIRRORS = 18, 16
 LAST_MONTH, LAST_MONTH_WITHOUT_MIRRORS = 36, 33
 LAST_DAY_DOWNLOADS, LAST_DAY_WITHOUT_MIRRORS = 11, 9
+# pypistats.org's `recent` answer for demo-pkg: it counts without mirrors.
+RECENT = {
+    "data": {
+        "last_day": LAST_DAY_WITHOUT_MIRRORS,
+        "last_week": LAST_WEEK_WITHOUT_MIRRORS,
+        "last_month": LAST_MONTH_WITHOUT_MIRRORS,
+    },
+    "package": "demo-pkg",
+    "type": "recent_downloads",
+}
 
 # Keys stored by loaded_database: one with the admin scope, one without.
 ADMIN_SECRET = "pepy_test-admin-secret"
