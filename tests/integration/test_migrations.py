@@ -1,10 +1,14 @@
 """Migrations, applied by yoyo from an empty schema."""
 
+import json
+
 import psycopg2
+from yoyo import get_backend, read_migrations
 
 from pepy.infrastructure.postgres import migrate
 from tests.conftest import reset_schema, with_search_path
 
+ALL = ["0001.initial-schema", "0002.api-keys-and-rate-limits", "0003.day-version-documents"]
 EXPECTED = {"projects", "project_days", "version_downloads", "category_downloads", "imports", "api_keys", "rate_limits"}
 
 
@@ -25,11 +29,47 @@ def test_migrations_apply_to_an_empty_database_roll_back_and_reapply(server_url)
     schema = "pepy_migration_test"
     reset_schema(server_url, schema)
     url = with_search_path(server_url, schema)
-    assert migrate.pending(url) == ["0001.initial-schema", "0002.api-keys-and-rate-limits"]
-    assert migrate.upgrade(url) == ["0001.initial-schema", "0002.api-keys-and-rate-limits"]
+    assert migrate.pending(url) == ALL
+    assert migrate.upgrade(url) == ALL
     assert tables(server_url, schema) == EXPECTED
     assert migrate.pending(url) == [] and migrate.upgrade(url) == []
     migrate.downgrade_all(url)
     assert tables(server_url, schema) == set()
-    assert migrate.upgrade(url) == ["0001.initial-schema", "0002.api-keys-and-rate-limits"]
+    assert migrate.upgrade(url) == ALL
     reset_schema(server_url, schema)
+
+
+def test_the_day_documents_migration_fills_every_stored_day_from_its_versions(server_url):
+    schema = "pepy_migration_backfill_test"
+    reset_schema(server_url, schema)
+    url = with_search_path(server_url, schema)
+    backend = get_backend(url)
+    with backend.lock():
+        backend.apply_migrations(backend.to_apply(read_migrations(str(migrate.MIGRATIONS)))[:2])
+    conn = psycopg2.connect(url)
+    with conn, conn.cursor() as cur:
+        # A database as the previous schema left it: rows written before the documents existed.
+        cur.execute(
+            """INSERT INTO projects (name) VALUES ('requests'), ('flask');
+               CREATE TABLE project_days_202611 PARTITION OF project_days
+                   FOR VALUES FROM ('2026-11-01') TO ('2026-12-01');
+               CREATE TABLE version_downloads_20261119 PARTITION OF version_downloads
+                   FOR VALUES FROM ('2026-11-19') TO ('2026-11-20');
+               INSERT INTO version_downloads VALUES
+                   (1, '2026-11-19', '2.31.0', 10, 8, 6), (1, '2026-11-19', '2.30.0', 5, 5, 1),
+                   (2, '2026-11-19', '3.0.0', 7, 7, 7);
+               INSERT INTO project_days VALUES (1, '2026-11-19', 15, 13, 7), (2, '2026-11-19', 7, 7, 7),
+                                               (1, '2026-11-18', 3, 3, 3)"""
+        )
+    assert migrate.upgrade(url) == ALL[2:]
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT project_id, day::text, versions_json FROM project_days ORDER BY 1, 2")
+        found = [(project, day, None if doc is None else json.loads(doc)) for project, day, doc in cur.fetchall()]
+    conn.close()
+    # The 18th's detail had expired: its total stays, with no document.
+    assert found == [
+        (1, "2026-11-18", None),
+        (1, "2026-11-19", {"2.30.0": 5, "2.31.0": 10}),
+        (2, "2026-11-19", {"3.0.0": 7}),
+    ]
+    reset_schema(server_url, schema, create=False)

@@ -25,6 +25,8 @@ def snapshot(url: str) -> dict:
             "projects": "SELECT name, base_downloads, total_downloads FROM projects ORDER BY name",
             "days": "SELECT p.name, d.day, d.downloads, d.non_mirror_downloads, d.pip_downloads "
             "FROM project_days d JOIN projects p ON p.id = d.project_id ORDER BY 1, 2",
+            "documents": "SELECT p.name, d.day, d.versions_json::jsonb "
+            "FROM project_days d JOIN projects p ON p.id = d.project_id ORDER BY 1, 2",
             "versions": "SELECT p.name, v.day, v.version, v.downloads, v.non_mirror_downloads, v.pip_downloads "
             "FROM version_downloads v JOIN projects p ON p.id = v.project_id ORDER BY 1, 2, 3",
             "categories": "SELECT p.name, c.day, c.breakdown::text, c.category, c.downloads, c.non_mirror_downloads "
@@ -63,6 +65,7 @@ def test_an_import_stores_every_table_and_the_totals(container, db):
     assert state["projects"] == [("flask", 0, 7), ("requests", 0, 15)]
     assert state["days"] == [("flask", DAY, 7, 7, 7), ("requests", DAY, 15, 13, 7)]
     assert ("requests", DAY, "2.30.0", 5, 5, 1) in state["versions"]
+    assert state["documents"] == [("flask", DAY, {"3.0.0": 7}), ("requests", DAY, {"2.30.0": 5, "2.31.0": 10})]
     assert ("flask", DAY, "system", None, 3, 3) in state["categories"]
     assert state["ledger"] == [(DAY, "files", "succeeded", result.rows_written, 1234)]
     assert result.rows_written == len(state["versions"]) + len(state["categories"]) + len(state["days"])
@@ -85,6 +88,7 @@ def test_a_changed_reimport_replaces_the_day_and_moves_totals_by_the_difference(
     assert [v for v in state["versions"] if v[1] == DAY] == [("requests", DAY, "2.31.0", 12, 12, 12)]
     assert [c for c in state["categories"] if c[0] == "flask"] == []
     assert state["days"] == [("requests", DAY, 12, 12, 12), ("requests", NEXT, 100, 100, 0)]
+    assert state["documents"] == [("requests", DAY, {"2.31.0": 12}), ("requests", NEXT, {"2.31.0": 100})]
 
 
 def test_totals_equal_base_plus_days_after_any_sequence(container, db):
@@ -179,6 +183,7 @@ def test_retention_drops_old_detail_and_keeps_day_totals(container, db):
     assert {v[1] for v in state["versions"]} == {NEXT}
     assert {c[1] for c in state["categories"]} == {NEXT}
     assert {d[1] for d in state["days"]} == {DAY, NEXT}
+    assert [d for d in state["documents"] if d[2] is not None] == [("requests", NEXT, {"2.31.0": 1})]
     assert state["projects"] == [("flask", 0, 7), ("requests", 0, 16)]
 
 

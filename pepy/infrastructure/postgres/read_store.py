@@ -33,19 +33,20 @@ from pepy.application.queries import (
 from pepy.domain.downloads import FIRST_DAY, Breakdown
 from pepy.infrastructure.postgres.pool import ConnectionPool
 
-# PostgreSQL builds the JSON: the heaviest projects have hundreds of thousands of cells, which psycopg2 and
-# json.dumps would each take longer to handle than the whole query.
+# The import stores each day's per-version downloads as JSON text (project_days.versions_json), so the answer
+# is those texts spliced in day order: a few monthly partitions read by one index range each, and no JSON built
+# per request. The distinct versions come from the same texts' keys.
 _VERSION_DOWNLOADS = """
 WITH project AS (SELECT id, total_downloads FROM projects WHERE name = $1),
-cells AS MATERIALIZED (
-    SELECT day, version, downloads FROM version_downloads
-    WHERE project_id = (SELECT id FROM project) AND day BETWEEN $start AND $end
+days AS MATERIALIZED (
+    SELECT day, versions_json FROM project_days
+    WHERE project_id = (SELECT id FROM project) AND day BETWEEN $start AND $end AND versions_json IS NOT NULL
 )
 SELECT total_downloads,
-       (SELECT '{' || coalesce(string_agg('"' || to_char(day, 'YYYY-MM-DD') || '":' || versions, ',' ORDER BY day), '')
-               || '}'
-        FROM (SELECT day, json_object_agg(version, downloads)::text AS versions FROM cells GROUP BY day) per_day),
-       (SELECT coalesce(array_agg(version), '{}') FROM (SELECT version FROM cells GROUP BY version) distinct_versions)
+       (SELECT '{' || coalesce(string_agg('"' || to_char(day, 'YYYY-MM-DD') || '":' || versions_json, ','
+                                          ORDER BY day), '') || '}'
+        FROM days),
+       (SELECT coalesce(array_agg(DISTINCT version), '{}') FROM days, json_object_keys(versions_json::json) version)
 FROM project
 """
 

@@ -71,7 +71,8 @@ ORDER BY p.id
 _REPLACE_PROJECT_DAYS = """
 CREATE TEMP TABLE new_days ON COMMIT DROP AS
 SELECT project_id, sum(downloads)::bigint AS downloads, sum(non_mirror_downloads)::bigint AS non_mirror_downloads,
-       sum(pip_downloads)::bigint AS pip_downloads
+       sum(pip_downloads)::bigint AS pip_downloads,
+       json_object_agg(version, downloads ORDER BY version)::text AS versions_json
 FROM {versions} GROUP BY project_id;
 
 UPDATE projects p SET total_downloads = p.total_downloads + d.change
@@ -84,8 +85,9 @@ FROM (
 WHERE p.id = d.project_id AND d.change <> 0;
 
 DELETE FROM project_days WHERE day = %(day)s;
-INSERT INTO project_days (project_id, day, downloads, non_mirror_downloads, pip_downloads)
-SELECT project_id, %(day)s, downloads, non_mirror_downloads, pip_downloads FROM new_days ORDER BY project_id;
+INSERT INTO project_days (project_id, day, downloads, non_mirror_downloads, pip_downloads, versions_json)
+SELECT project_id, %(day)s, downloads, non_mirror_downloads, pip_downloads, versions_json FROM new_days
+ORDER BY project_id;
 """
 
 _LEDGER_COLUMNS = "day, source, status, started_at, finished_at, rows_written, bytes_billed, error"
@@ -269,6 +271,12 @@ class PostgresDownloadsRepository(DownloadsRepository):
             expired = [name for (name,) in cur.fetchall()]
         for name in expired:
             with self._pool.connection() as conn, conn.cursor() as cur:
+                # The day's per-version documents are its detail too: they go with its version partition.
+                if name.startswith("version_downloads_"):
+                    cur.execute(
+                        "UPDATE project_days SET versions_json = NULL WHERE day = to_date(%s, 'YYYYMMDD')",
+                        (name[-8:],),
+                    )
                 cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(name)))
         if expired:
             log.info("retention dropped partitions", extra={"partitions": len(expired), "before": day.isoformat()})
