@@ -54,11 +54,7 @@ class Version:
     _key: tuple = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
-        try:
-            key = (0, Pep440Version(self.value), self.value)
-        except (InvalidVersion, TypeError):
-            key = (1, str(self.value), str(self.value))
-        object.__setattr__(self, "_key", key)
+        object.__setattr__(self, "_key", _version_key(self.value if isinstance(self.value, str) else str(self.value)))
 
     @property
     def is_valid(self) -> bool:
@@ -82,7 +78,17 @@ class Version:
 
 def sort_versions(versions) -> list[str]:
     """Version strings in PEP 440 order, invalid ones last."""
-    return [v.value for v in sorted(Version(v) for v in versions)]
+    return sorted(versions, key=_version_key)
+
+
+# Projects share most version strings ("1.0.0"), and a heavy project's thousands are sorted on every answer
+# built: parsing each string once per process saves most of the sort.
+@functools.lru_cache(maxsize=1 << 16)
+def _version_key(value: str) -> tuple:
+    try:
+        return (0, Pep440Version(value), value)
+    except InvalidVersion:
+        return (1, value, value)
 
 
 @functools.total_ordering

@@ -58,18 +58,24 @@ def test_the_day_documents_migration_fills_every_stored_day_from_its_versions(se
                INSERT INTO version_downloads VALUES
                    (1, '2026-11-19', '2.31.0', 10, 8, 6), (1, '2026-11-19', '2.30.0', 5, 5, 1),
                    (2, '2026-11-19', '3.0.0', 7, 7, 7);
+               CREATE TABLE version_downloads_20261120 PARTITION OF version_downloads
+                   FOR VALUES FROM ('2026-11-20') TO ('2026-11-21');
+               INSERT INTO version_downloads VALUES
+                   (1, '2026-11-20', '2.31.0', 4, 4, 4), (1, '2026-11-20', '2.32.0', 2, 2, 2);
                INSERT INTO project_days VALUES (1, '2026-11-19', 15, 13, 7), (2, '2026-11-19', 7, 7, 7),
-                                               (1, '2026-11-18', 3, 3, 3)"""
+                                               (1, '2026-11-18', 3, 3, 3), (1, '2026-11-20', 6, 6, 6)"""
         )
     assert migrate.upgrade(url) == ALL[2:]
     with conn, conn.cursor() as cur:
-        cur.execute("SELECT project_id, day::text, versions_json FROM project_days ORDER BY 1, 2")
-        found = [(project, day, None if doc is None else json.loads(doc)) for project, day, doc in cur.fetchall()]
+        cur.execute("SELECT project_id, day::text, versions_json, new_versions FROM project_days ORDER BY 1, 2")
+        found = [(project, day, doc and json.loads(doc), new) for project, day, doc, new in cur.fetchall()]
     conn.close()
-    # The 18th's detail had expired: its total stays, with no document.
+    # The 18th's detail had expired: its total stays, with no document; on the 19th every version was new, on the
+    # 20th only 2.32.0.
     assert found == [
-        (1, "2026-11-18", None),
-        (1, "2026-11-19", {"2.30.0": 5, "2.31.0": 10}),
-        (2, "2026-11-19", {"3.0.0": 7}),
+        (1, "2026-11-18", None, None),
+        (1, "2026-11-19", {"2.30.0": 5, "2.31.0": 10}, ["2.30.0", "2.31.0"]),
+        (1, "2026-11-20", {"2.31.0": 4, "2.32.0": 2}, ["2.32.0"]),
+        (2, "2026-11-19", {"3.0.0": 7}, ["3.0.0"]),
     ]
     reset_schema(server_url, schema, create=False)

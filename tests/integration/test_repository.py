@@ -1,6 +1,7 @@
 """The write side on real PostgreSQL: idempotent day replacement, exact totals, crash safety, the ledger."""
 
-from datetime import date
+import random
+from datetime import date, timedelta
 
 import psycopg2
 import pytest
@@ -107,6 +108,57 @@ def test_totals_equal_base_plus_days_after_any_sequence(container, db):
         ((total, expected),) = cur.fetchall()
     conn.close()
     assert total == expected == 500 + (5 * 3 + 1) + (4 * 3 + 1)
+
+
+def new_versions(url: str) -> dict:
+    conn = psycopg2.connect(url)
+    with conn, conn.cursor() as cur:
+        cur.execute(
+            "SELECT p.name, d.day, d.new_versions FROM project_days d JOIN projects p ON p.id = d.project_id "
+            "WHERE d.versions_json IS NOT NULL"
+        )
+        found = {(name, day): versions for name, day, versions in cur.fetchall()}
+    conn.close()
+    return found
+
+
+def test_new_versions_follow_the_day_before_through_reruns_and_filled_gaps(container, db):
+    run_import(container, {DAY: day_rows("requests", {"1.0": (1, 1, 1), "2.0": (1, 1, 1)})})
+    run_import(container, {NEXT: day_rows("requests", {"2.0": (1, 1, 1), "3.0": (1, 1, 1)})}, day=NEXT)
+    assert new_versions(db) == {("requests", DAY): ["1.0", "2.0"], ("requests", NEXT): ["3.0"]}
+    # A re-run of DAY changes what NEXT brought that was new.
+    run_import(container, {DAY: day_rows("requests", {"3.0": (1, 1, 1)})})
+    assert new_versions(db) == {("requests", DAY): ["3.0"], ("requests", NEXT): ["2.0"]}
+    # A gap filled in before DAY: DAY's new versions are now relative to it.
+    before = DAY - timedelta(days=1)
+    run_import(container, {before: day_rows("requests", {"3.0": (1, 1, 1)})}, day=before)
+    assert new_versions(db)[("requests", DAY)] is None
+
+
+def test_v2_versions_are_the_distinct_stored_versions_after_any_sequence_of_imports(container, db):
+    rng = random.Random(4440)
+    days = [DAY - timedelta(days=n) for n in range(8)]
+    read_store = container.read_store()
+    for _ in range(40):
+        day = rng.choice(days)
+        rows = []
+        for project in ("requests", "flask"):
+            chosen = rng.sample(["1.0", "1.1", "2.0", "2.1", "3.0rc1", "3.0"], rng.randint(0, 4))
+            rows += day_rows(project, {v: (1, 1, 0) for v in chosen}) if chosen else []
+        run_import(container, {day: rows}, day=day)
+        start, end = sorted(rng.sample(days, 2))
+        conn = psycopg2.connect(db)
+        with conn, conn.cursor() as cur:
+            for project in ("requests", "flask"):
+                cur.execute(
+                    "SELECT DISTINCT v.version FROM version_downloads v JOIN projects p ON p.id = v.project_id "
+                    "WHERE p.name = %s AND v.day BETWEEN %s AND %s",
+                    (project, start, end),
+                )
+                expected = {version for (version,) in cur.fetchall()}
+                found = read_store.version_downloads(project, start, end)
+                assert set(found.versions if found else []) == expected, (project, start, end)
+        conn.close()
 
 
 def test_totals_are_64_bit(container, db):

@@ -35,18 +35,23 @@ from pepy.infrastructure.postgres.pool import ConnectionPool
 
 # The import stores each day's per-version downloads as JSON text (project_days.versions_json), so the answer
 # is those texts spliced in day order: a few monthly partitions read by one index range each, and no JSON built
-# per request. The distinct versions come from the same texts' keys.
+# per request. The versions are the first day's keys and each later day's new versions (see migration 0003).
 _VERSION_DOWNLOADS = """
 WITH project AS (SELECT id, total_downloads FROM projects WHERE name = $1),
 days AS MATERIALIZED (
-    SELECT day, versions_json FROM project_days
+    SELECT day, versions_json, new_versions FROM project_days
     WHERE project_id = (SELECT id FROM project) AND day BETWEEN $start AND $end AND versions_json IS NOT NULL
-)
+),
+first_day AS (SELECT min(day) AS day FROM days)
 SELECT total_downloads,
        (SELECT '{' || coalesce(string_agg('"' || to_char(day, 'YYYY-MM-DD') || '":' || versions_json, ','
                                           ORDER BY day), '') || '}'
         FROM days),
-       (SELECT coalesce(array_agg(DISTINCT version), '{}') FROM days, json_object_keys(versions_json::json) version)
+       (SELECT coalesce(array_agg(DISTINCT version), '{}') FROM (
+            SELECT json_object_keys(versions_json::json) FROM days WHERE day = (SELECT day FROM first_day)
+            UNION ALL
+            SELECT unnest(new_versions) FROM days WHERE day > (SELECT day FROM first_day)
+        ) seen(version))
 FROM project
 """
 

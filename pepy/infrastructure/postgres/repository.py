@@ -70,10 +70,14 @@ ORDER BY p.id
 
 _REPLACE_PROJECT_DAYS = """
 CREATE TEMP TABLE new_days ON COMMIT DROP AS
-SELECT project_id, sum(downloads)::bigint AS downloads, sum(non_mirror_downloads)::bigint AS non_mirror_downloads,
-       sum(pip_downloads)::bigint AS pip_downloads,
-       json_object_agg(version, downloads ORDER BY version)::text AS versions_json
-FROM {versions} GROUP BY project_id;
+SELECT v.project_id, sum(v.downloads)::bigint AS downloads, sum(v.non_mirror_downloads)::bigint AS non_mirror_downloads,
+       sum(v.pip_downloads)::bigint AS pip_downloads,
+       json_object_agg(v.version, v.downloads ORDER BY v.version)::text AS versions_json,
+       array_agg(v.version ORDER BY v.version) FILTER (WHERE before.project_id IS NULL) AS new_versions
+FROM {versions} v
+LEFT JOIN version_downloads before
+       ON before.day = %(day)s::date - 1 AND before.project_id = v.project_id AND before.version = v.version
+GROUP BY v.project_id;
 
 UPDATE projects p SET total_downloads = p.total_downloads + d.change
 FROM (
@@ -85,9 +89,24 @@ FROM (
 WHERE p.id = d.project_id AND d.change <> 0;
 
 DELETE FROM project_days WHERE day = %(day)s;
-INSERT INTO project_days (project_id, day, downloads, non_mirror_downloads, pip_downloads, versions_json)
-SELECT project_id, %(day)s, downloads, non_mirror_downloads, pip_downloads, versions_json FROM new_days
+INSERT INTO project_days (project_id, day, downloads, non_mirror_downloads, pip_downloads, versions_json, new_versions)
+SELECT project_id, %(day)s, downloads, non_mirror_downloads, pip_downloads, versions_json, new_versions FROM new_days
 ORDER BY project_id;
+"""
+
+# The next day's new versions are relative to this day: refreshed when this day is replaced after it (a re-run,
+# or a gap filled in).
+_REFRESH_NEXT_NEW_VERSIONS = """
+UPDATE project_days d SET new_versions = n.new_versions
+FROM (
+    SELECT v.project_id,
+           array_agg(v.version ORDER BY v.version) FILTER (WHERE before.project_id IS NULL) AS new_versions
+    FROM version_downloads v
+    LEFT JOIN {versions} before ON before.project_id = v.project_id AND before.version = v.version
+    WHERE v.day = %(day)s::date + 1
+    GROUP BY v.project_id
+) n
+WHERE d.day = %(day)s::date + 1 AND d.project_id = n.project_id AND d.new_versions IS DISTINCT FROM n.new_versions
 """
 
 _LEDGER_COLUMNS = "day, source, status, started_at, finished_at, rows_written, bytes_billed, error"
@@ -143,6 +162,7 @@ class PostgresDownloadsRepository(DownloadsRepository):
             phase.done("category_downloads", categories.rows)
             cur.execute(sql.SQL(_REPLACE_PROJECT_DAYS).format(versions=sql.Identifier(versions.new)), {"day": day})
             project_rows = cur.rowcount
+            cur.execute(sql.SQL(_REFRESH_NEXT_NEW_VERSIONS).format(versions=sql.Identifier(versions.new)), {"day": day})
             phase.done("project_days", project_rows)
             written = versions.rows + categories.rows + project_rows
             # Swapped last: the swap locks the parents, so it must be just before the commit.
@@ -274,7 +294,8 @@ class PostgresDownloadsRepository(DownloadsRepository):
                 # The day's per-version documents are its detail too: they go with its version partition.
                 if name.startswith("version_downloads_"):
                     cur.execute(
-                        "UPDATE project_days SET versions_json = NULL WHERE day = to_date(%s, 'YYYYMMDD')",
+                        "UPDATE project_days SET versions_json = NULL, new_versions = NULL "
+                        "WHERE day = to_date(%s, 'YYYYMMDD')",
                         (name[-8:],),
                     )
                 cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(name)))
