@@ -18,7 +18,7 @@ import pytest
 from dependency_injector import providers
 
 from pepy.infrastructure.api.app import create_app
-from pepy.infrastructure.container import Container, build_container
+from pepy.infrastructure.container import Container, build_container, close_pools
 from pepy.infrastructure.postgres import migrate
 from pepy.infrastructure.postgres.embedded import EmbeddedPostgres
 from pepy.infrastructure.settings import Settings
@@ -118,8 +118,7 @@ def container(settings) -> Container:
     container = build_container(settings)
     container.clock.override(providers.Object(lambda: TODAY))
     yield container
-    container.write_pool().close()
-    container.read_pool().close()
+    close_pools(container)
     container.unwire()
 
 

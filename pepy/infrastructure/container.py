@@ -37,6 +37,11 @@ class Container(containers.DeclarativeContainer):
         max_connections=config.pool_size,
         statement_timeout_ms=config.read_statement_timeout_ms,
         read_only=True,
+        autocommit=True,
+    )
+    # Keys and rate limits: one statement at a time on the primary, where every API process sees the same counts.
+    access_pool = providers.Singleton(
+        ConnectionPool, dsn=config.database_url, max_connections=config.pool_size, autocommit=True
     )
 
     repository = providers.Singleton(PostgresDownloadsRepository, pool=write_pool)
@@ -95,11 +100,10 @@ class Container(containers.DeclarativeContainer):
     )
     get_cache_validity = providers.Factory(queries.GetCacheValidityHandler, store=read_store, clock=clock, now=now)
 
-    # Keys and rate limits live on the primary: every API process must see the same counts.
     tiers = providers.Singleton(parse_tiers, config.rate_limit_tiers)
     trusted_proxies = providers.Singleton(parse_networks, config.trusted_proxies)
-    api_keys = providers.Singleton(PostgresApiKeyRepository, pool=write_pool)
-    rate_limiter = providers.Singleton(PostgresRateLimiter, pool=write_pool)
+    api_keys = providers.Singleton(PostgresApiKeyRepository, pool=access_pool)
+    rate_limiter = providers.Singleton(PostgresRateLimiter, pool=access_pool)
     create_api_key = providers.Factory(access.CreateApiKeyHandler, keys=api_keys, tiers=tiers)
     revoke_api_key = providers.Factory(access.RevokeApiKeyHandler, keys=api_keys)
     list_api_keys = providers.Factory(access.ListApiKeysHandler, keys=api_keys)
@@ -111,6 +115,12 @@ class Container(containers.DeclarativeContainer):
         tiers=tiers,
         key_cache_seconds=config.key_cache_seconds,
     )
+
+
+def close_pools(container: Container) -> None:
+    """Close every connection the container's pools opened."""
+    for pool in (container.write_pool, container.read_pool, container.access_pool):
+        pool().close()
 
 
 def build_container(settings) -> Container:

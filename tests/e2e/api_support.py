@@ -13,7 +13,7 @@ from dependency_injector import providers
 from pepy.application.commands import ImportDay
 from pepy.domain.access import hash_secret
 from pepy.infrastructure.api.app import create_app
-from pepy.infrastructure.container import build_container
+from pepy.infrastructure.container import build_container, close_pools
 from pepy.infrastructure.settings import Settings
 from tests.conftest import TEST_TIERS, TODAY, clean
 
@@ -113,8 +113,7 @@ def make_container(database_url: str, **settings):
 
 def close(container) -> None:
     """Close the container's pools."""
-    container.write_pool().close()
-    container.read_pool().close()
+    close_pools(container)
     container.unwire()
 
 

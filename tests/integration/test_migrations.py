@@ -8,7 +8,12 @@ from yoyo import get_backend, read_migrations
 from pepy.infrastructure.postgres import migrate
 from tests.conftest import reset_schema, with_search_path
 
-ALL = ["0001.initial-schema", "0002.api-keys-and-rate-limits", "0003.day-version-documents"]
+ALL = [
+    "0001.initial-schema",
+    "0002.api-keys-and-rate-limits",
+    "0003.day-version-documents",
+    "0004.day-version-documents-backfill",
+]
 EXPECTED = {"projects", "project_days", "version_downloads", "category_downloads", "imports", "api_keys", "rate_limits"}
 
 

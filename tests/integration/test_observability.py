@@ -17,7 +17,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from pepy.application.commands import ImportDay
 from pepy.infrastructure.api.app import create_app
-from pepy.infrastructure.container import build_container
+from pepy.infrastructure.container import build_container, close_pools
 from pepy.infrastructure.postgres.pool import ConnectionPool
 from pepy.infrastructure.settings import Settings
 from tests import live_server
@@ -111,8 +111,7 @@ def test_the_age_limit_comes_from_the_settings(db):
         age_ledger(db, 49)
         assert create_app(container).test_client().get("/ready").status_code == 200
     finally:
-        container.write_pool().close()
-        container.read_pool().close()
+        close_pools(container)
         container.unwire()
 
 
@@ -207,8 +206,7 @@ def test_metrics_and_readiness_contain_no_secret(db):
         client.get("/api/v2/projects/flask")
         pages = [client.get(path).get_data(as_text=True) for path in ("/ready", "/metrics")]
     finally:
-        container.write_pool().close()
-        container.read_pool().close()
+        close_pools(container)
         container.unwire()
     assert "pepy_last_import_rows" in pages[1]
     for page in pages:

@@ -25,7 +25,7 @@ from pepy.application.commands import (
 )
 from pepy.domain.downloads import days_between
 from pepy.domain.errors import DomainError, SourceUnavailable
-from pepy.infrastructure.container import Container, build_container, utc_today
+from pepy.infrastructure.container import Container, build_container, close_pools, utc_today
 from pepy.infrastructure.files.demo import write_demo_rows
 from pepy.infrastructure.files.totals import read_base_totals
 from pepy.infrastructure.logging import configure_logging
@@ -64,8 +64,7 @@ class Runtime:
             try:
                 yield container
             finally:
-                container.write_pool().close()
-                container.read_pool().close()
+                close_pools(container)
 
 
 @contextlib.contextmanager

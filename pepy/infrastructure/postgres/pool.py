@@ -19,7 +19,9 @@ class ConnectionPool:
     """Connections to one server, opened lazily; a broken connection is discarded, not returned.
 
     `statement_timeout_ms` bounds every statement on the pool's connections, so a bad read cannot pin
-    a worker; `read_only` makes the connections refuse writes.
+    a worker; `read_only` makes the connections refuse writes. With `autocommit`, each statement is its own
+    transaction: one round trip where a transaction costs three (BEGIN, the statement, COMMIT), for pools whose
+    every use is one statement, or statements that need no common snapshot.
     """
 
     def __init__(
@@ -29,12 +31,14 @@ class ConnectionPool:
         statement_timeout_ms: int = 0,
         read_only: bool = False,
         connect_timeout_s: int = 5,
+        autocommit: bool = False,
     ):
         self._dsn = dsn
         self._max = max_connections
         self._statement_timeout_ms = statement_timeout_ms
         self._read_only = read_only
         self._connect_timeout_s = connect_timeout_s
+        self._autocommit = autocommit
         self._pool: psycopg2.pool.ThreadedConnectionPool | None = None
         self._lock = threading.Lock()
 
@@ -57,7 +61,8 @@ class ConnectionPool:
 
     @contextlib.contextmanager
     def connection(self) -> Iterator[psycopg2.extensions.connection]:
-        """A connection in a transaction: committed when the block ends, rolled back if it raises."""
+        """A connection in a transaction (committed when the block ends, rolled back if it raises), or in
+        autocommit mode for an autocommit pool."""
         try:
             pool = self._connect()
             conn = pool.getconn()
@@ -65,8 +70,11 @@ class ConnectionPool:
             raise DatabaseUnavailable(str(error).strip()) from error
         broken = False
         try:
+            if conn.autocommit != self._autocommit:
+                conn.autocommit = self._autocommit
             yield conn
-            conn.commit()
+            if not self._autocommit:
+                conn.commit()
         except psycopg2.extensions.QueryCanceledError:
             broken = not _rollback(conn)
             raise

@@ -9,19 +9,6 @@
 --   than every day's thousands for a project with thousands of versions.
 -- The import writes both with the day (and refreshes the next day's new_versions); retention clears them with
 -- the day's detail.
+-- The rows already stored are filled by the next migration, in a transaction of its own: this one's lock on
+-- project_days lasts only as long as adding two empty columns does.
 ALTER TABLE project_days ADD COLUMN versions_json text, ADD COLUMN new_versions text[];
-
--- The backfill sorts every stored version row once.
-SET LOCAL work_mem = '256MB';
-UPDATE project_days d SET versions_json = v.versions_json, new_versions = v.new_versions
-FROM (
-    SELECT project_id, day, json_object_agg(version, downloads ORDER BY version)::text AS versions_json,
-           array_agg(version ORDER BY version) FILTER (WHERE previous_day IS DISTINCT FROM day - 1) AS new_versions
-    FROM (
-        SELECT project_id, day, version, downloads,
-               lag(day) OVER (PARTITION BY project_id, version ORDER BY day) AS previous_day
-        FROM version_downloads
-    ) seen
-    GROUP BY project_id, day
-) v
-WHERE d.project_id = v.project_id AND d.day = v.day;
