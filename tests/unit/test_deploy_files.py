@@ -16,6 +16,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from pepy.infrastructure.api.limits import client_address
+from pepy.infrastructure.settings import parse_networks
+
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "Dockerfile"
@@ -164,3 +167,11 @@ def test_dockerignore_starts_from_everything_and_allows_back_what_the_build_copi
 def test_the_example_vault_is_encrypted():
     vault = ROOT / "ansible" / "inventory" / "example" / "group_vars" / "pepy" / "vault.yml"
     assert vault.read_text().startswith("$ANSIBLE_VAULT;1.1;AES256\n")
+
+
+def test_the_api_behind_nginx_trusts_only_the_local_proxy_for_client_addresses():
+    variables = yaml.safe_load((ROOT / "ansible" / "group_vars" / "all" / "main.yml").read_text())
+    assert variables["pepy_bind"].startswith("127.0.0.1:")
+    trusted = parse_networks(variables["pepy_environment"]["PEPY_TRUSTED_PROXIES"])
+    assert trusted == parse_networks("127.0.0.1/32,::1/128")
+    assert client_address("127.0.0.1", "203.0.113.9", trusted) == "203.0.113.9"

@@ -124,7 +124,9 @@ def load(url: str, projects: int, days: int, heavy_versions: int, end: date) -> 
 def start_gunicorn(url: str, port: int) -> subprocess.Popen:
     """gunicorn with the deployed configuration, once it answers."""
     env = {**os.environ, "PEPY_DATABASE_URL": url, "PEPY_ENV": "production", "PEPY_BIND": f"127.0.0.1:{port}"}
-    # wrk is one anonymous client: a tier that admits it keeps the limiter's cost in every request measured.
+    # As deployed, behind the local nginx: the client is the X-Forwarded-For address that wrk's script sends. A tier
+    # that admits every client keeps the limiter's cost in every request measured.
+    env["PEPY_TRUSTED_PROXIES"] = "127.0.0.1/32"
     env["PEPY_RATE_LIMIT_TIERS"] = "anonymous:1000000000:100000000"
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     server = subprocess.Popen(
@@ -158,12 +160,17 @@ def zipf_names(projects: int, count: int, rng: random.Random) -> list[str]:
     return [project_name(1 + bisect.bisect_left(cumulative, rng.uniform(0, cumulative[-1]))) for _ in range(count)]
 
 
+# Requests come from CLIENTS addresses of the benchmarking range 198.18.0.0/15 (RFC 2544), as nginx forwards them:
+# one address for all would make every request wait on the one row the limiter keeps for it.
+CLIENTS = 2000
 _LUA = """
 paths = {PATHS}
 counter = 0
 request = function()
   counter = counter + 1
-  return wrk.format("GET", paths[(counter % #paths) + 1])
+  local client = counter % {CLIENTS}
+  local forwarded = "198.18." .. math.floor(client / 250) .. "." .. (client % 250 + 1)
+  return wrk.format("GET", paths[(counter % #paths) + 1], {["X-Forwarded-For"] = forwarded})
 end
 """
 _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
@@ -172,7 +179,9 @@ _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
 def run_wrk(base: str, paths: list[str], seconds: int, connections: int, folder: Path) -> dict:
     """Requests per second and latency percentiles (ms) of one wrk run."""
     script = folder / "paths.lua"
-    script.write_text(_LUA.replace("{PATHS}", "{" + ",".join(json.dumps(p) for p in paths) + "}"))
+    script.write_text(
+        _LUA.replace("{CLIENTS}", str(CLIENTS)).replace("{PATHS}", "{" + ",".join(json.dumps(p) for p in paths) + "}")
+    )
     output = subprocess.run(
         ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), base],
         capture_output=True,

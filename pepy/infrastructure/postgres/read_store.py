@@ -290,8 +290,8 @@ class PostgresProjectReadStore(ProjectReadStore):
 class PreparedStatements:
     """Server-side prepared statements, per connection, run with their generic plan.
 
-    Planning a read of ~100 day partitions costs several times what executing it does; a prepared statement is
-    planned once per connection. The window's days are constants of the statement's text (so the plan holds
+    Planning a read over partitioned tables can cost more than executing it; a prepared statement is planned once
+    per connection. The window's days are constants of the statement's text (so the plan holds
     only their partitions), which makes one statement per window: a handful per day, dropped when too many.
     """
 
