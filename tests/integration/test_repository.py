@@ -117,7 +117,7 @@ def new_versions(url: str) -> dict:
             "SELECT p.name, d.day, d.new_versions FROM project_days d JOIN projects p ON p.id = d.project_id "
             "WHERE d.versions_json IS NOT NULL"
         )
-        found = {(name, day): versions for name, day, versions in cur.fetchall()}
+        found = {(name, day): versions and sorted(versions) for name, day, versions in cur.fetchall()}
     conn.close()
     return found
 

@@ -68,16 +68,21 @@ WHERE s.breakdown <> 'version'
 ORDER BY p.id
 """
 
+# Both days' partitions are read in their unique index's (project_id, version) order and paired by a merge join
+# in one pass. Left to itself, the planner (with no statistics yet on the new partition) takes a nested loop of
+# one index probe per version row: 2.5 times slower, measured.
 _REPLACE_PROJECT_DAYS = """
+SET LOCAL enable_nestloop = off;
 CREATE TEMP TABLE new_days ON COMMIT DROP AS
 SELECT v.project_id, sum(v.downloads)::bigint AS downloads, sum(v.non_mirror_downloads)::bigint AS non_mirror_downloads,
        sum(v.pip_downloads)::bigint AS pip_downloads,
-       json_object_agg(v.version, v.downloads ORDER BY v.version)::text AS versions_json,
-       array_agg(v.version ORDER BY v.version) FILTER (WHERE before.project_id IS NULL) AS new_versions
+       json_object_agg(v.version, v.downloads)::text AS versions_json,
+       array_agg(v.version) FILTER (WHERE before.project_id IS NULL) AS new_versions
 FROM {versions} v
 LEFT JOIN version_downloads before
        ON before.day = %(day)s::date - 1 AND before.project_id = v.project_id AND before.version = v.version
 GROUP BY v.project_id;
+RESET enable_nestloop;
 
 UPDATE projects p SET total_downloads = p.total_downloads + d.change
 FROM (
@@ -97,16 +102,17 @@ ORDER BY project_id;
 # The next day's new versions are relative to this day: refreshed when this day is replaced after it (a re-run,
 # or a gap filled in).
 _REFRESH_NEXT_NEW_VERSIONS = """
+SET LOCAL enable_nestloop = off;
 UPDATE project_days d SET new_versions = n.new_versions
 FROM (
-    SELECT v.project_id,
-           array_agg(v.version ORDER BY v.version) FILTER (WHERE before.project_id IS NULL) AS new_versions
+    SELECT v.project_id, array_agg(v.version) FILTER (WHERE before.project_id IS NULL) AS new_versions
     FROM version_downloads v
     LEFT JOIN {versions} before ON before.project_id = v.project_id AND before.version = v.version
     WHERE v.day = %(day)s::date + 1
     GROUP BY v.project_id
 ) n
-WHERE d.day = %(day)s::date + 1 AND d.project_id = n.project_id AND d.new_versions IS DISTINCT FROM n.new_versions
+WHERE d.day = %(day)s::date + 1 AND d.project_id = n.project_id AND d.new_versions IS DISTINCT FROM n.new_versions;
+RESET enable_nestloop;
 """
 
 _LEDGER_COLUMNS = "day, source, status, started_at, finished_at, rows_written, bytes_billed, error"
