@@ -54,7 +54,9 @@ class Version:
     _key: tuple = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
-        object.__setattr__(self, "_key", _version_key(self.value if isinstance(self.value, str) else str(self.value)))
+        # Only strings can be PEP 440 versions; anything else sorts with the invalid ones, by its text.
+        key = _version_key(self.value) if isinstance(self.value, str) else (1, str(self.value), str(self.value))
+        object.__setattr__(self, "_key", key)
 
     @property
     def is_valid(self) -> bool:

@@ -84,6 +84,11 @@ def test_versions_compare_and_hash_by_text():
     assert not Version("junk").is_valid and Version("1.0").is_valid
 
 
+def test_a_version_that_is_not_text_sorts_with_the_invalid_ones():
+    assert not Version(2).is_valid
+    assert Version("10.0") < Version(2)
+
+
 def test_downloads_add_and_subtract():
     assert Downloads(3) + Downloads(4) == Downloads(7)
     assert Downloads(7) - Downloads(4) == Downloads(3)
