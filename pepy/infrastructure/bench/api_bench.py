@@ -245,26 +245,24 @@ def main(argv: list[str] | None = None) -> None:
     server_process = start_gunicorn(url, port)
     rng = random.Random(7)
     names = zipf_names(args.projects, 20_000, rng)
+    paths = {endpoint: [template.format(n) for n in names] for endpoint, template in ENDPOINTS.items()}
     # Each load: endpoint, connections, and the paths of one run (uncached ones spelled anew every run).
-    loads = [
-        (endpoint, args.connections, lambda t=template: [t.format(n) for n in names])
-        for endpoint, template in ENDPOINTS.items()
-    ]
+    loads = [(endpoint, args.connections, lambda e=endpoint: paths[e]) for endpoint in ENDPOINTS]
     loads += [
         ("v2 uncached", args.connections, lambda: [ENDPOINTS["v2"].format(respelled(n, rng)) for n in names]),
-        ("v2 one client", 1, lambda: [ENDPOINTS["v2"].format(n) for n in names]),
-        ("badge one client", 1, lambda: [ENDPOINTS["badge"].format(n) for n in names]),
+        ("v2 one client", 1, lambda: paths["v2"]),
+        ("badge one client", 1, lambda: paths["badge"]),
     ]
     results: dict[str, list[dict]] = {endpoint: [] for endpoint, _, _ in loads}
     heavy = []
     try:
         with tempfile.TemporaryDirectory(prefix="pepy-bench-api-") as folder:
             # A short warm-up: connections, plans and the popular projects' pages, as a running server has them.
-            for template in ENDPOINTS.values():
-                run_wrk(base, [template.format(n) for n in names[:2000]], 2, args.connections, Path(folder))
+            for endpoint in ENDPOINTS:
+                run_wrk(base, paths[endpoint][:2000], 2, args.connections, Path(folder))
             for run in range(args.runs):
-                for endpoint, connections, paths in loads:
-                    results[endpoint].append(run_wrk(base, paths(), args.seconds, connections, Path(folder)))
+                for endpoint, connections, paths_of_run in loads:
+                    results[endpoint].append(run_wrk(base, paths_of_run(), args.seconds, connections, Path(folder)))
                 heavy.append(heavy_latency(base, 10, rng))
                 print(f"run {run + 1}: " + json.dumps({e: r[-1] for e, r in results.items()}), flush=True)
     finally:
