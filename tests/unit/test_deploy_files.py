@@ -10,6 +10,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -175,3 +176,28 @@ def test_the_api_behind_nginx_trusts_only_the_local_proxy_for_client_addresses()
     trusted = parse_networks(variables["pepy_environment"]["PEPY_TRUSTED_PROXIES"])
     assert trusted == parse_networks("127.0.0.1/32,::1/128")
     assert client_address("127.0.0.1", "203.0.113.9", trusted) == "203.0.113.9"
+
+
+def gunicorn_settings(code: str, **env: str) -> str:
+    """What `code` prints after loading gunicorn's configuration file, in a process of its own."""
+    # Loading the file sets PROMETHEUS_MULTIPROC_DIR; in this process it would switch the metrics' mode.
+    return subprocess.run(
+        [sys.executable, "-c", f"import pepy.infrastructure.api.gunicorn_conf as conf\n{code}"],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+
+
+def test_gunicorn_freezes_the_preloaded_app_before_each_fork():
+    frozen = gunicorn_settings(
+        "import gc\nbefore = gc.get_freeze_count()\nconf.pre_fork(None, None)\nprint(before, gc.get_freeze_count())"
+    )
+    before, after = map(int, frozen.split())
+    assert before == 0 and after > 10_000
+
+
+def test_gunicorn_recycles_workers_rarely_and_as_configured():
+    assert gunicorn_settings("print(conf.max_requests, conf.max_requests_jitter)") == "100000 10000"
+    assert gunicorn_settings("print(conf.max_requests, conf.max_requests_jitter)", PEPY_MAX_REQUESTS="0") == "0 0"
