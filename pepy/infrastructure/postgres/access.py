@@ -4,24 +4,25 @@ from __future__ import annotations
 
 import math
 import random
-from datetime import timedelta
 
 import psycopg2.errors
 
 from pepy.domain.access import ApiKey, Decision, InvalidApiKey, Tier
 from pepy.domain.ports import ApiKeyRepository, RateLimiter
 from pepy.infrastructure.postgres.pool import ConnectionPool
+from pepy.infrastructure.postgres.prepared import PreparedStatements
 
 _KEY_COLUMNS = "id, name, tier, scopes, created_at, revoked_at"
 
 # GCRA in one statement: a client's row holds its "theoretical arrival time" (TAT). A request is allowed when
 # pushing the TAT one interval further keeps it within the burst window of now; a refused request changes nothing.
 _HIT = """
-INSERT INTO rate_limits AS r (client, tat) VALUES (%(client)s, clock_timestamp() + %(interval)s)
-ON CONFLICT (client) DO UPDATE SET tat = greatest(r.tat, clock_timestamp()) + %(interval)s
-WHERE greatest(r.tat, clock_timestamp()) + %(interval)s - clock_timestamp() <= %(window)s
+INSERT INTO rate_limits AS r (client, tat) VALUES ($1, clock_timestamp() + $2 * interval '1 second')
+ON CONFLICT (client) DO UPDATE SET tat = greatest(r.tat, clock_timestamp()) + $2 * interval '1 second'
+WHERE greatest(r.tat, clock_timestamp()) + $2 * interval '1 second' - clock_timestamp() <= $3 * interval '1 second'
 RETURNING extract(epoch FROM tat - clock_timestamp())
 """
+_HIT_TYPES = ("text", "float8", "float8")
 _WAIT = "SELECT extract(epoch FROM tat - clock_timestamp()) FROM rate_limits WHERE client = %s"
 # Rows whose TAT has passed say nothing a missing row would not; dropping them now and then bounds the table.
 _FORGET = "DELETE FROM rate_limits WHERE tat < clock_timestamp() - interval '1 minute'"
@@ -76,18 +77,17 @@ class PostgresApiKeyRepository(ApiKeyRepository):
 
 
 class PostgresRateLimiter(RateLimiter):
-    """GCRA over an UNLOGGED table on the primary: one statement per request, shared by every worker."""
+    """GCRA over an UNLOGGED table on the primary: one prepared statement per request, shared by every worker."""
 
     def __init__(self, pool: ConnectionPool):
         self._pool = pool
+        self._prepared = PreparedStatements()
 
     def hit(self, client: str, tier: Tier) -> Decision:
         interval = 60.0 / tier.per_minute
         window = interval * tier.burst
         with self._pool.connection() as conn, conn.cursor() as cur:
-            cur.execute(
-                _HIT, {"client": client, "interval": timedelta(seconds=interval), "window": timedelta(seconds=window)}
-            )
+            self._prepared.execute(cur, _HIT, _HIT_TYPES, (client, interval, window))
             row = cur.fetchone()
             if row is None:
                 cur.execute(_WAIT, (client,))

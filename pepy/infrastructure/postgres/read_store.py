@@ -7,7 +7,6 @@ all projects (`top_projects`), which reads the few monthly partitions of `projec
 
 from __future__ import annotations
 
-import hashlib
 import threading
 import time
 from datetime import date
@@ -32,6 +31,7 @@ from pepy.application.queries import (
 )
 from pepy.domain.downloads import FIRST_DAY, Breakdown
 from pepy.infrastructure.postgres.pool import ConnectionPool
+from pepy.infrastructure.postgres.prepared import PreparedStatements
 
 # The import stores each day's per-version downloads as JSON text (project_days.versions_json), so the answer
 # is those texts spliced in day order: a few monthly partitions read by one index range each, and no JSON built
@@ -90,7 +90,7 @@ class PostgresProjectReadStore(ProjectReadStore):
     def version_downloads(self, name: str, start: date, end: date) -> ProjectVersionDownloads | None:
         with self._pool.connection() as conn, conn.cursor() as cur:
             statement = _VERSION_DOWNLOADS.replace("$start", _day(start)).replace("$end", _day(end))
-            self._prepared.execute(cur, statement, "text", name)
+            self._prepared.execute(cur, statement, ("text",), (name,))
             row = cur.fetchone()
         if row is None:
             return None
@@ -285,44 +285,6 @@ class PostgresProjectReadStore(ProjectReadStore):
 
     def is_available(self) -> bool:
         return self._pool.is_available()
-
-
-class PreparedStatements:
-    """Server-side prepared statements, per connection, run with their generic plan.
-
-    Planning a read over partitioned tables can cost more than executing it; a prepared statement is planned once
-    per connection. The window's days are constants of the statement's text (so the plan holds
-    only their partitions), which makes one statement per window: a handful per day, dropped when too many.
-    """
-
-    MAX_PER_CONNECTION = 16
-
-    def __init__(self):
-        self._names: dict[tuple[int, int], set[str]] = {}
-        self._lock = threading.Lock()
-
-    def execute(self, cur, text: str, parameter_type: str, *parameters) -> None:
-        """Run the statement, preparing it on this connection first if needed."""
-        conn = cur.connection
-        key = (id(conn), conn.info.backend_pid)
-        name = "pepy_" + hashlib.sha1(text.encode()).hexdigest()[:16]
-        with self._lock:
-            prepared = self._names.setdefault(key, set())
-            known = name in prepared
-        if not known:
-            # A pooled connection outlives this object: it may hold the statement from an earlier one.
-            cur.execute("SELECT 1 FROM pg_prepared_statements WHERE name = %s", (name,))
-            if cur.fetchone() is None:
-                if len(prepared) >= self.MAX_PER_CONNECTION:
-                    cur.execute("DEALLOCATE ALL")
-                    prepared.clear()
-                # Generic plans for these statements only: their cost does not depend on the project asked for.
-                cur.execute("SET plan_cache_mode = force_generic_plan")
-                types = ", ".join([parameter_type] * len(parameters))
-                cur.execute(f"PREPARE {name} ({types}) AS {text}")
-            prepared.add(name)
-        placeholders = ", ".join(["%s"] * len(parameters))
-        cur.execute(f"EXECUTE {name} ({placeholders})", parameters)
 
 
 def _day(day: date) -> str:
