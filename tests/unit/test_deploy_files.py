@@ -178,16 +178,22 @@ def test_the_api_behind_nginx_trusts_only_the_local_proxy_for_client_addresses()
     assert client_address("127.0.0.1", "203.0.113.9", trusted) == "203.0.113.9"
 
 
-def gunicorn_settings(code: str, **env: str) -> str:
-    """What `code` prints after loading gunicorn's configuration file, in a process of its own."""
+def load_gunicorn_settings(code: str, **env: str) -> subprocess.CompletedProcess:
+    """Load gunicorn's configuration file in a process of its own, then run `code`."""
     # Loading the file sets PROMETHEUS_MULTIPROC_DIR; in this process it would switch the metrics' mode.
     return subprocess.run(
         [sys.executable, "-c", f"import pepy.infrastructure.api.gunicorn_conf as conf\n{code}"],
         env={**os.environ, **env},
         capture_output=True,
         text=True,
-        check=True,
-    ).stdout.strip()
+    )
+
+
+def gunicorn_settings(code: str, **env: str) -> str:
+    """What `code` prints after loading gunicorn's configuration file."""
+    loaded = load_gunicorn_settings(code, **env)
+    assert loaded.returncode == 0, loaded.stderr
+    return loaded.stdout.strip()
 
 
 def test_gunicorn_freezes_the_preloaded_app_before_each_fork():
@@ -201,3 +207,14 @@ def test_gunicorn_freezes_the_preloaded_app_before_each_fork():
 def test_gunicorn_recycles_workers_rarely_and_as_configured():
     assert gunicorn_settings("print(conf.max_requests, conf.max_requests_jitter)") == "100000 10000"
     assert gunicorn_settings("print(conf.max_requests, conf.max_requests_jitter)", PEPY_MAX_REQUESTS="0") == "0 0"
+    assert gunicorn_settings("print(conf.workers, conf.threads)", PEPY_WORKERS="3", PEPY_THREADS=" 2 ") == "3 2"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "minimum"),
+    [("PEPY_WORKERS", "abc", 1), ("PEPY_WORKERS", "0", 1), ("PEPY_THREADS", "-4", 1), ("PEPY_MAX_REQUESTS", "1e5", 0)],
+)
+def test_a_mistyped_gunicorn_count_stops_start_up_with_a_message_naming_it(variable, value, minimum):
+    loaded = load_gunicorn_settings("", **{variable: value})
+    assert loaded.returncode == 1
+    assert loaded.stderr.strip() == f"{variable} must be a whole number of at least {minimum}, not {value!r}"

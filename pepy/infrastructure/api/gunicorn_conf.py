@@ -7,11 +7,20 @@ import os
 import shutil
 import tempfile
 
+
+def _whole_number(name: str, default: int, minimum: int) -> int:
+    """A PEPY_* count, or an exit that names the variable: a traceback would bury what was mistyped."""
+    value = os.environ.get(name, "").strip() or str(default)
+    if not value.isdigit() or int(value) < minimum:
+        raise SystemExit(f"{name} must be a whole number of at least {minimum}, not {value!r}")
+    return int(value)
+
+
 bind = os.environ.get("PEPY_BIND", "127.0.0.1:8080")
-workers = int(os.environ.get("PEPY_WORKERS", multiprocessing.cpu_count() * 2))
+workers = _whole_number("PEPY_WORKERS", multiprocessing.cpu_count() * 2, 1)
 # Threads let a worker overlap its database waits; each thread draws from the worker's pool.
 worker_class = "gthread"
-threads = int(os.environ.get("PEPY_THREADS", 4))
+threads = _whole_number("PEPY_THREADS", 4, 1)
 # Load the app once in the master, so a configuration error stops start-up instead of every worker.
 preload_app = True
 # gunicorn's control socket sits at one path per user, so two servers (tests, benchmarks) would contend for it.
@@ -21,7 +30,7 @@ graceful_timeout = 20
 keepalive = 5
 # A recycled worker starts with cold caches (answers, prepared statements, connections), so recycle rarely: at
 # 1,000 req/s over 4 workers, every 7 minutes or so. 0 never recycles.
-max_requests = int(os.environ.get("PEPY_MAX_REQUESTS", 100_000))
+max_requests = _whole_number("PEPY_MAX_REQUESTS", 100_000, 0)
 max_requests_jitter = max_requests // 10
 accesslog = "-" if os.environ.get("PEPY_ACCESS_LOG", "0") == "1" else None
 errorlog = "-"
