@@ -36,24 +36,35 @@ from pepy.infrastructure.postgres.prepared import PreparedStatements
 # The import stores each day's per-version downloads as JSON text (project_days.versions_json), so the answer
 # is those texts spliced in day order: a few monthly partitions read by one index range each, and no JSON built
 # per request. The versions are the first day's keys and each later day's new versions (see migration 0003).
-_VERSION_DOWNLOADS = """
-WITH project AS (SELECT id, total_downloads FROM projects WHERE name = $1),
+_DAY_DOCUMENTS = """
+WITH project AS (SELECT id, total_downloads FROM projects WHERE name = $name),
 days AS MATERIALIZED (
     SELECT day, versions_json, new_versions FROM project_days
     WHERE project_id = (SELECT id FROM project) AND day BETWEEN $start AND $end AND versions_json IS NOT NULL
 ),
 first_day AS (SELECT min(day) AS day FROM days)
-SELECT total_downloads,
-       (SELECT '{' || coalesce(string_agg('"' || to_char(day, 'YYYY-MM-DD') || '":' || versions_json, ','
-                                          ORDER BY day), '') || '}'
-        FROM days),
-       (SELECT coalesce(array_agg(DISTINCT version), '{}') FROM (
-            SELECT json_object_keys(versions_json::json) FROM days WHERE day = (SELECT day FROM first_day)
-            UNION ALL
-            SELECT unnest(new_versions) FROM days WHERE day > (SELECT day FROM first_day)
-        ) seen(version))
-FROM project
 """
+_VERSIONS_OF_DAYS = """
+(SELECT coalesce(array_agg(DISTINCT version), '{}') FROM (
+    SELECT json_object_keys(versions_json::json) FROM days WHERE day = (SELECT day FROM first_day)
+    UNION ALL
+    SELECT unnest(new_versions) FROM days WHERE day > (SELECT day FROM first_day)
+) seen(version))
+"""
+_VERSION_DOWNLOADS = f"""{_DAY_DOCUMENTS}
+SELECT total_downloads,
+       (SELECT '{{' || coalesce(string_agg('"' || to_char(day, 'YYYY-MM-DD') || '":' || versions_json, ','
+                                          ORDER BY day), '') || '}}'
+        FROM days),
+       {_VERSIONS_OF_DAYS}
+FROM project
+""".replace("$name", "$1")
+# Any range v3 is asked for: parameters bound by psycopg2, so the planner still sees the days as constants.
+_VERSIONS = (
+    f"{_DAY_DOCUMENTS} SELECT {_VERSIONS_OF_DAYS} FROM project".replace("$name", "%(name)s")
+    .replace("$start", "%(start)s")
+    .replace("$end", "%(end)s")
+)
 
 _BUCKETS = {
     Granularity.DAY: sql.SQL("day"),
@@ -172,14 +183,9 @@ class PostgresProjectReadStore(ProjectReadStore):
 
     def versions(self, name: str, start: date, end: date) -> list[str] | None:
         with self._pool.connection() as conn, conn.cursor() as cur:
-            project_id = _project_id(cur, name)
-            if project_id is None:
-                return None
-            cur.execute(
-                "SELECT DISTINCT version FROM version_downloads WHERE project_id = %s AND day BETWEEN %s AND %s",
-                (project_id, start, end),
-            )
-            return [version for (version,) in cur]
+            cur.execute(_VERSIONS, {"name": name, "start": start, "end": end})
+            row = cur.fetchone()
+        return None if row is None else row[0]
 
     def series(
         self,
