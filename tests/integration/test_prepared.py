@@ -1,9 +1,19 @@
 """Prepared statements on real PostgreSQL: prepared once per connection, found again, and bounded in number."""
 
+import pytest
+
 from pepy.infrastructure.postgres.pool import ConnectionPool
 from pepy.infrastructure.postgres.prepared import PreparedStatements
 
 DOUBLE = "SELECT $1 * 2, $2 || '!'"
+
+
+@pytest.fixture
+def pool(db):
+    """One autocommit connection, as the read and access pools hand out."""
+    pool = ConnectionPool(db, max_connections=1, autocommit=True)
+    yield pool
+    pool.close()
 
 
 def prepared_names(cur) -> list[str]:
@@ -11,8 +21,7 @@ def prepared_names(cur) -> list[str]:
     return [name for (name,) in cur.fetchall()]
 
 
-def test_a_statement_is_prepared_once_per_connection_with_its_parameter_types(db):
-    pool = ConnectionPool(db, max_connections=1, autocommit=True)
+def test_a_statement_is_prepared_once_per_connection_with_its_parameter_types(pool):
     statements = PreparedStatements()
     with pool.connection() as conn, conn.cursor() as cur:
         for n in range(3):
@@ -21,22 +30,18 @@ def test_a_statement_is_prepared_once_per_connection_with_its_parameter_types(db
         assert len(prepared_names(cur)) == 1
         cur.execute("SHOW plan_cache_mode")
         assert cur.fetchone() == ("force_generic_plan",)
-    pool.close()
 
 
-def test_a_connection_that_holds_the_statement_already_is_not_asked_to_prepare_it_again(db):
-    pool = ConnectionPool(db, max_connections=1, autocommit=True)
+def test_a_connection_that_holds_the_statement_already_is_not_asked_to_prepare_it_again(pool):
     with pool.connection() as conn, conn.cursor() as cur:
         PreparedStatements().execute(cur, DOUBLE, ("int", "text"), (1, "a"))
         # A second holder (as after a reload) finds it on the pooled connection instead of failing on PREPARE.
         PreparedStatements().execute(cur, DOUBLE, ("int", "text"), (2, "b"))
         assert cur.fetchone() == (4, "b!")
         assert len(prepared_names(cur)) == 1
-    pool.close()
 
 
-def test_past_the_bound_a_connection_drops_its_statements_and_goes_on(db):
-    pool = ConnectionPool(db, max_connections=1, autocommit=True)
+def test_past_the_bound_a_connection_drops_its_statements_and_goes_on(pool):
     statements = PreparedStatements()
     with pool.connection() as conn, conn.cursor() as cur:
         for n in range(PreparedStatements.MAX_PER_CONNECTION + 3):
@@ -44,11 +49,9 @@ def test_past_the_bound_a_connection_drops_its_statements_and_goes_on(db):
             assert cur.fetchone() == (1 + n,)
             assert len(prepared_names(cur)) <= PreparedStatements.MAX_PER_CONNECTION
         assert len(prepared_names(cur)) == 3
-    pool.close()
 
 
-def test_a_new_server_connection_gets_the_statement_prepared_anew(db):
-    pool = ConnectionPool(db, max_connections=1, autocommit=True)
+def test_a_new_server_connection_gets_the_statement_prepared_anew(pool):
     statements = PreparedStatements()
     with pool.connection() as conn, conn.cursor() as cur:
         statements.execute(cur, DOUBLE, ("int", "text"), (1, "a"))
@@ -59,4 +62,3 @@ def test_a_new_server_connection_gets_the_statement_prepared_anew(db):
         assert conn.info.backend_pid != first_backend
         statements.execute(cur, DOUBLE, ("int", "text"), (3, "c"))
         assert cur.fetchone() == (6, "c!")
-    pool.close()
