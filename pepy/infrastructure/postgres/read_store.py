@@ -37,7 +37,7 @@ from pepy.infrastructure.postgres.prepared import PreparedStatements
 # is those texts spliced in day order: a few monthly partitions read by one index range each, and no JSON built
 # per request. The versions are the first day's keys and each later day's new versions (see migration 0003).
 _DAY_DOCUMENTS = """
-WITH project AS (SELECT id, total_downloads FROM projects WHERE name = $name),
+WITH project AS (SELECT id, total_downloads FROM projects WHERE name = $1),
 days AS MATERIALIZED (
     SELECT day, versions_json, new_versions FROM project_days
     WHERE project_id = (SELECT id FROM project) AND day BETWEEN $start AND $end AND versions_json IS NOT NULL
@@ -58,13 +58,9 @@ SELECT total_downloads,
         FROM days),
        {_VERSIONS_OF_DAYS}
 FROM project
-""".replace("$name", "$1")
-# Any range v3 is asked for: parameters bound by psycopg2, so the planner still sees the days as constants.
-_VERSIONS = (
-    f"{_DAY_DOCUMENTS} SELECT {_VERSIONS_OF_DAYS} FROM project".replace("$name", "%(name)s")
-    .replace("$start", "%(start)s")
-    .replace("$end", "%(end)s")
-)
+"""
+# Any range v3 is asked for, so not prepared: the name bound by psycopg2, the days constants as in v2's.
+_VERSIONS = f"{_DAY_DOCUMENTS} SELECT {_VERSIONS_OF_DAYS} FROM project".replace("$1", "%s")
 
 _BUCKETS = {
     Granularity.DAY: sql.SQL("day"),
@@ -183,7 +179,7 @@ class PostgresProjectReadStore(ProjectReadStore):
 
     def versions(self, name: str, start: date, end: date) -> list[str] | None:
         with self._pool.connection() as conn, conn.cursor() as cur:
-            cur.execute(_VERSIONS, {"name": name, "start": start, "end": end})
+            cur.execute(_VERSIONS.replace("$start", _day(start)).replace("$end", _day(end)), (name,))
             row = cur.fetchone()
         return None if row is None else row[0]
 
