@@ -65,16 +65,7 @@ class Settings:
             return value or default
 
         def number(name: str, default: int, minimum: int = 0) -> int:
-            raw = text(name, None)
-            if raw is None:
-                return default
-            try:
-                value = int(raw)
-            except ValueError:
-                raise ConfigurationError(f"{name} must be a whole number, not {raw!r}") from None
-            if value < minimum:
-                raise ConfigurationError(f"{name} must be at least {minimum}, not {value}")
-            return value
+            return whole_number(env, name, default, minimum)
 
         settings = cls(
             env=text("PEPY_ENV", defaults.env),
@@ -119,6 +110,20 @@ class Settings:
         for name, url in (("PEPY_DATABASE_URL", self.database_url), ("PEPY_READ_DATABASE_URL", self.read_database_url)):
             if url and not url.startswith(("postgresql://", "postgres://")):
                 raise ConfigurationError(f"{name} must be a postgresql:// URL")
+
+
+def whole_number(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    """A PEPY_* whole number, its default when unset; raises ConfigurationError naming the variable at fault."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a whole number, not {raw!r}") from None
+    if value < minimum:
+        raise ConfigurationError(f"{name} must be at least {minimum}, not {value}")
+    return value
 
 
 def parse_tiers(text: str) -> dict[str, Tier]:

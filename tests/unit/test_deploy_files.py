@@ -211,10 +211,15 @@ def test_gunicorn_recycles_workers_rarely_and_as_configured():
 
 
 @pytest.mark.parametrize(
-    ("variable", "value", "minimum"),
-    [("PEPY_WORKERS", "abc", 1), ("PEPY_WORKERS", "0", 1), ("PEPY_THREADS", "-4", 1), ("PEPY_MAX_REQUESTS", "1e5", 0)],
+    ("variable", "value", "message"),
+    [
+        ("PEPY_WORKERS", "abc", "PEPY_WORKERS must be a whole number, not 'abc'"),
+        ("PEPY_WORKERS", "0", "PEPY_WORKERS must be at least 1, not 0"),
+        ("PEPY_THREADS", "-4", "PEPY_THREADS must be at least 1, not -4"),
+        ("PEPY_MAX_REQUESTS", "1e5", "PEPY_MAX_REQUESTS must be a whole number, not '1e5'"),
+    ],
 )
-def test_a_mistyped_gunicorn_count_stops_start_up_with_a_message_naming_it(variable, value, minimum):
+def test_a_mistyped_gunicorn_count_stops_start_up_with_a_message_naming_it(variable, value, message):
     loaded = load_gunicorn_settings("", **{variable: value})
     assert loaded.returncode == 1
-    assert loaded.stderr.strip() == f"{variable} must be a whole number of at least {minimum}, not {value!r}"
+    assert loaded.stderr.strip() == message

@@ -7,13 +7,15 @@ import os
 import shutil
 import tempfile
 
+from pepy.infrastructure.settings import ConfigurationError, whole_number
+
 
 def _whole_number(name: str, default: int, minimum: int) -> int:
-    """A PEPY_* count, or an exit that names the variable: a traceback would bury what was mistyped."""
-    value = os.environ.get(name, "").strip() or str(default)
-    if not value.isdigit() or int(value) < minimum:
-        raise SystemExit(f"{name} must be a whole number of at least {minimum}, not {value!r}")
-    return int(value)
+    # An exit with the message alone: gunicorn's traceback would bury what was mistyped.
+    try:
+        return whole_number(os.environ, name, default, minimum)
+    except ConfigurationError as error:
+        raise SystemExit(str(error)) from None
 
 
 bind = os.environ.get("PEPY_BIND", "127.0.0.1:8080")
