@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from datetime import date
 
-from pepy.domain.downloads import DayExport, DayRow
+from pepy.domain.downloads import Breakdown, DayExport, DayRow
 from pepy.domain.ports import DownloadsSource
 
 
@@ -39,11 +39,11 @@ def day_rows(project: str, versions: dict[str, tuple[int, int, int]], **breakdow
     """DayRows for one project: versions map to (downloads, non_mirror, pip); each breakdown maps
     category to (downloads, non_mirror). Without a breakdown given, a 'system' breakdown of one
     'Linux' category is added so the project's breakdowns sum to its total."""
-    rows = [DayRow(project, "version", v, d, n, p) for v, (d, n, p) in versions.items()]
+    rows = [DayRow(project, Breakdown.VERSION, v, d, n, p) for v, (d, n, p) in versions.items()]
     if not breakdowns:
         total = sum(d for d, _, _ in versions.values())
         non_mirror = sum(n for _, n, _ in versions.values())
         breakdowns = {"system": {"Linux": (total, non_mirror)}}
     for breakdown, categories in breakdowns.items():
-        rows += [DayRow(project, breakdown, c, d, n, 0) for c, (d, n) in categories.items()]
+        rows += [DayRow(project, Breakdown(breakdown), c, d, n, 0) for c, (d, n) in categories.items()]
     return rows

@@ -11,12 +11,11 @@ from datetime import date, timedelta
 from pepy.domain.downloads import days_between, validate_import_day
 from pepy.domain.errors import DomainError, InvalidImport
 from pepy.domain.model import Downloads, ProjectName
-from pepy.domain.ports import DownloadsRepository, DownloadsSource
+from pepy.domain.ports import Clock, DownloadsRepository, DownloadsSource, ImportLedger
 
 log = logging.getLogger(__name__)
 
 SourceFactory = Callable[[str | None, str | None], DownloadsSource]
-Clock = Callable[[], date]
 
 
 class ImportAlreadyRunning(DomainError):
@@ -46,8 +45,16 @@ class ImportDay:
 class ImportDayHandler:
     """Reads a day from its source and replaces it in the store, recording the attempt in the ledger."""
 
-    def __init__(self, repository: DownloadsRepository, sources: SourceFactory, clock: Clock, retention_days: int):
+    def __init__(
+        self,
+        repository: DownloadsRepository,
+        ledger: ImportLedger,
+        sources: SourceFactory,
+        clock: Clock,
+        retention_days: int,
+    ):
         self._repository = repository
+        self._ledger = ledger
         self._sources = sources
         self._clock = clock
         self._retention_days = retention_days
@@ -59,12 +66,12 @@ class ImportDayHandler:
         started = time.monotonic()
         log.info("import started", extra={"day": command.day.isoformat(), "source": source.name})
         with self._repository.day_lock(command.day):
-            self._repository.record_start(command.day, source.name)
+            self._ledger.record_start(command.day, source.name)
             try:
                 export = source.read_day(command.day)
                 rows = self._repository.replace_day(command.day, source.name, export.rows, export.bytes_billed)
             except Exception as error:
-                self._repository.record_failure(command.day, f"{type(error).__name__}: {error}")
+                self._ledger.record_failure(command.day, f"{type(error).__name__}: {error}")
                 log.error(
                     "import failed",
                     extra={"day": command.day.isoformat(), "source": source.name, "error": str(error)},
@@ -100,8 +107,8 @@ class ImportRange:
 class ImportRangeHandler:
     """Imports days one by one, oldest first, stopping at the first failure so a rerun resumes there."""
 
-    def __init__(self, repository: DownloadsRepository, import_day: ImportDayHandler, clock: Clock):
-        self._repository = repository
+    def __init__(self, ledger: ImportLedger, import_day: ImportDayHandler, clock: Clock):
+        self._ledger = ledger
         self._import_day = import_day
         self._clock = clock
 
@@ -112,8 +119,8 @@ class ImportRangeHandler:
         for day in (days[0], days[-1]):
             validate_import_day(day, today)
         if command.skip_existing:
-            done = self._repository.ledger(command.start, command.end)
-            days = [d for d in days if d not in done or done[d].status != "succeeded"]
+            done = self._ledger.entries(command.start, command.end)
+            days = [d for d in days if d not in done or not done[d].succeeded]
         return days
 
     def __call__(self, command: ImportRange, days: Iterable[date] | None = None) -> Iterator[ImportResult]:
@@ -137,8 +144,11 @@ class ImportDailyHandler:
 
     LOCK = "pepy-import-daily"
 
-    def __init__(self, repository: DownloadsRepository, import_day: ImportDayHandler, clock: Clock):
+    def __init__(
+        self, repository: DownloadsRepository, ledger: ImportLedger, import_day: ImportDayHandler, clock: Clock
+    ):
         self._repository = repository
+        self._ledger = ledger
         self._import_day = import_day
         self._clock = clock
 
@@ -149,11 +159,11 @@ class ImportDailyHandler:
         yesterday = self._clock() - timedelta(days=1)
         recent = [yesterday - timedelta(days=n) for n in range(command.refresh_days + 1)]
         window_start = yesterday - timedelta(days=max(command.gap_days - 1, 0))
-        ledger = self._repository.ledger(window_start, yesterday)
+        ledger = self._ledger.entries(window_start, yesterday)
         gaps = [
             day
             for day in reversed(days_between(window_start, yesterday))
-            if day not in recent and (day not in ledger or ledger[day].status != "succeeded")
+            if day not in recent and (day not in ledger or not ledger[day].succeeded)
         ]
         return recent + gaps
 

@@ -28,6 +28,10 @@ class Breakdown(StrEnum):
     FILE_TYPE = "file_type"
 
 
+# The breakdowns whose rows are categories of the day's downloads (every one but VERSION).
+CATEGORY_BREAKDOWNS = tuple(b for b in Breakdown if b is not Breakdown.VERSION)
+
+
 class DayRow(NamedTuple):
     """One category of one breakdown of one project on the imported day.
 
@@ -37,7 +41,7 @@ class DayRow(NamedTuple):
     """
 
     project: str
-    breakdown: str
+    breakdown: Breakdown
     category: str | None
     downloads: int
     non_mirror_downloads: int

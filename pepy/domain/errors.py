@@ -27,3 +27,11 @@ class InvalidImport(DomainError):
 
 class SourceUnavailable(RuntimeError):
     """The downloads source did not answer: an outage, a timeout, or retries exhausted. Nothing was stored."""
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database could not be reached, or dropped the connection. Nothing was changed."""
+
+
+class DatabaseTimeout(RuntimeError):
+    """A statement ran past its time limit and was cancelled. Nothing was changed."""

@@ -2,25 +2,31 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from dependency_injector import containers, providers
 
-from pepy.application import access, commands, operations, queries
+from pepy.application import access, commands
+from pepy.application.queries import common, operations, pepy_tech, pypistats, v3
 from pepy.infrastructure.bigquery.source import BigQuerySource, make_client
 from pepy.infrastructure.files.source import FilesSource
 from pepy.infrastructure.postgres.access import PostgresApiKeyRepository, PostgresRateLimiter
-from pepy.infrastructure.postgres.ledger_store import PostgresLedgerStore
+from pepy.infrastructure.postgres.ledger import PostgresImportLedger
 from pepy.infrastructure.postgres.pool import ConnectionPool
 from pepy.infrastructure.postgres.read_store import PostgresProjectReadStore
 from pepy.infrastructure.postgres.repository import PostgresDownloadsRepository
-from pepy.infrastructure.settings import parse_networks, parse_tiers
+from pepy.infrastructure.settings import parse_networks, parse_origins, parse_tiers
 from pepy.infrastructure.sources import SourceChooser
 
 
-def utc_today():
+def utc_today() -> date:
     """Today's date in UTC: pepy's days are UTC days."""
     return datetime.now(UTC).date()
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware in UTC, to compare with the ledger's timestamps."""
+    return datetime.now(UTC)
 
 
 class Container(containers.DeclarativeContainer):
@@ -45,7 +51,10 @@ class Container(containers.DeclarativeContainer):
     )
 
     repository = providers.Singleton(PostgresDownloadsRepository, pool=write_pool)
-    read_store = providers.Singleton(PostgresProjectReadStore, pool=read_pool)
+    # The primary's ledger tells an interrupted import from a running one; the read ledger serves requests.
+    ledger = providers.Singleton(PostgresImportLedger, pool=write_pool)
+    read_ledger = providers.Singleton(PostgresImportLedger, pool=read_pool)
+    read_store = providers.Singleton(PostgresProjectReadStore, pool=read_pool, ledger=read_ledger)
 
     files_source = providers.Factory(FilesSource, path=config.files_path)
     bigquery_client = providers.Singleton(
@@ -65,41 +74,56 @@ class Container(containers.DeclarativeContainer):
     import_day = providers.Factory(
         commands.ImportDayHandler,
         repository=repository,
+        ledger=ledger,
         sources=sources,
         clock=clock,
         retention_days=config.retention_days,
     )
-    import_range = providers.Factory(
-        commands.ImportRangeHandler, repository=repository, import_day=import_day, clock=clock
-    )
+    import_range = providers.Factory(commands.ImportRangeHandler, ledger=ledger, import_day=import_day, clock=clock)
     import_daily = providers.Factory(
-        commands.ImportDailyHandler, repository=repository, import_day=import_day, clock=clock
+        commands.ImportDailyHandler, repository=repository, ledger=ledger, import_day=import_day, clock=clock
     )
     load_base_totals = providers.Factory(commands.LoadBaseTotalsHandler, repository=repository)
 
-    get_project = providers.Factory(queries.GetProjectHandler, store=read_store, clock=clock)
-    check_health = providers.Factory(queries.CheckHealthHandler, store=read_store)
-    get_daily_downloads = providers.Factory(queries.GetDailyDownloadsHandler, store=read_store, clock=clock)
-    get_badge_count = providers.Factory(queries.GetBadgeCountHandler, store=read_store, clock=clock)
-    get_recent_downloads = providers.Factory(queries.GetRecentDownloadsHandler, store=read_store, clock=clock)
-    get_overall_downloads = providers.Factory(queries.GetOverallDownloadsHandler, store=read_store, clock=clock)
-    get_category_downloads = providers.Factory(queries.GetCategoryDownloadsHandler, store=read_store, clock=clock)
-    get_download_series = providers.Factory(queries.GetDownloadSeriesHandler, store=read_store, clock=clock)
-    get_project_summary = providers.Factory(queries.GetProjectSummaryHandler, store=read_store, clock=clock)
-    get_top_projects = providers.Factory(queries.GetTopProjectsHandler, store=read_store, clock=clock)
-    search_projects = providers.Factory(queries.SearchProjectsHandler, store=read_store)
+    now = providers.Object(utc_now)
+    check_health = providers.Factory(common.CheckHealthHandler, store=read_store)
+    get_cache_validity = providers.Factory(common.GetCacheValidityHandler, ledger=read_ledger, clock=clock, now=now)
+    get_project = providers.Factory(pepy_tech.GetProjectHandler, store=read_store, ledger=read_ledger, clock=clock)
+    get_daily_downloads = providers.Factory(
+        pepy_tech.GetDailyDownloadsHandler, store=read_store, ledger=read_ledger, clock=clock
+    )
+    get_badge_count = providers.Factory(
+        pepy_tech.GetBadgeCountHandler, store=read_store, ledger=read_ledger, clock=clock
+    )
+    get_recent_downloads = providers.Factory(
+        pypistats.GetRecentDownloadsHandler, store=read_store, ledger=read_ledger, clock=clock
+    )
+    get_overall_downloads = providers.Factory(
+        pypistats.GetOverallDownloadsHandler, store=read_store, ledger=read_ledger, clock=clock
+    )
+    get_category_downloads = providers.Factory(
+        pypistats.GetCategoryDownloadsHandler, store=read_store, ledger=read_ledger, clock=clock
+    )
+    get_download_series = providers.Factory(
+        v3.GetDownloadSeriesHandler, store=read_store, ledger=read_ledger, clock=clock
+    )
+    get_project_summary = providers.Factory(
+        v3.GetProjectSummaryHandler, store=read_store, ledger=read_ledger, clock=clock
+    )
+    get_top_projects = providers.Factory(v3.GetTopProjectsHandler, store=read_store, ledger=read_ledger, clock=clock)
+    search_projects = providers.Factory(v3.SearchProjectsHandler, store=read_store)
 
-    now = providers.Object(operations.utc_now)
-    ledger_store = providers.Singleton(PostgresLedgerStore, pool=read_pool)
-    get_ledger_summary = providers.Factory(operations.GetLedgerSummaryHandler, store=ledger_store)
+    get_ledger_summary = providers.Factory(operations.GetLedgerSummaryHandler, ledger=read_ledger)
+    # `pepy import status` asks the primary, which alone knows whether a running import is still alive.
+    get_import_ledger = providers.Factory(operations.GetImportLedgerHandler, ledger=ledger)
     check_readiness = providers.Factory(
         operations.CheckReadinessHandler,
-        store=ledger_store,
+        ledger=read_ledger,
         max_import_age_hours=config.ready_max_import_age_hours,
         now=now,
     )
-    get_cache_validity = providers.Factory(queries.GetCacheValidityHandler, store=read_store, clock=clock, now=now)
 
+    cors_origins = providers.Singleton(parse_origins, config.cors_origins)
     tiers = providers.Singleton(parse_tiers, config.rate_limit_tiers)
     trusted_proxies = providers.Singleton(parse_networks, config.trusted_proxies)
     api_keys = providers.Singleton(PostgresApiKeyRepository, pool=access_pool)

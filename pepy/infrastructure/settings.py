@@ -148,3 +148,8 @@ def parse_networks(text: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Net
         return tuple(ipaddress.ip_network(p.strip(), strict=False) for p in text.split(",") if p.strip())
     except ValueError as error:
         raise ConfigurationError(f"PEPY_TRUSTED_PROXIES: {error}") from None
+
+
+def parse_origins(text: str | None) -> frozenset[str]:
+    """PEPY_CORS_ORIGINS: comma-separated origins, compared without a trailing slash; unset means `*`."""
+    return frozenset(o.strip().rstrip("/") for o in (text or "*").split(",") if o.strip())

@@ -18,7 +18,7 @@ def test_the_etag_changes_when_an_import_succeeds(container, tmp_path):
     before = create_app(container).test_client().get("/api/v2/projects/late")
     second = {date(2026, 11, 20): [("late", "1.0", "pip", "3.12.1", "Linux", 3)]}
     import_days(container, write_rows(tmp_path / "b.ndjson", second), second)
-    container.read_store.reset()
+    container.read_ledger.reset()  # its freshness is kept for seconds
     after = create_app(container).test_client().get("/api/v2/projects/late")
 
     assert before.headers["ETag"] != after.headers["ETag"]

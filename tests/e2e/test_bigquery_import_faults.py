@@ -76,7 +76,7 @@ def import_fails(container, db, error=Exception):
         container.import_day()(ImportDay(DAY, "bigquery"))
     after = snapshot(db)
     assert {k: v for k, v in after.items() if k != "ledger"} == {k: v for k, v in before.items() if k != "ledger"}
-    entry = container.repository().ledger(DAY, DAY)[DAY]
+    entry = container.ledger().entries(DAY, DAY)[DAY]
     assert entry.status == "failed" and entry.error
     return entry
 

@@ -14,8 +14,8 @@ from click.testing import CliRunner
 
 from pepy.infrastructure.cli import main
 from pepy.infrastructure.files.demo import write_demo_rows
+from pepy.infrastructure.postgres.ledger import PostgresImportLedger
 from pepy.infrastructure.postgres.pool import ConnectionPool
-from pepy.infrastructure.postgres.repository import PostgresDownloadsRepository
 from tests.e2e.test_cli import YESTERDAY
 from tests.integration.test_repository import snapshot
 from tests.raw_rows import raw, write_ndjson
@@ -37,7 +37,7 @@ def ledger_status(db: str, timeout: float = 30) -> str:
     deadline = time.monotonic() + timeout
     try:
         while True:
-            status = PostgresDownloadsRepository(pool).ledger(DAY, DAY)[DAY].status
+            status = PostgresImportLedger(pool).entries(DAY, DAY)[DAY].status
             if status != "running" or time.monotonic() > deadline:
                 return status
             time.sleep(0.2)

@@ -181,7 +181,7 @@ def test_a_source_failing_part_way_leaves_the_previous_state(container, db, fail
     after = snapshot(db)
     assert {k: v for k, v in after.items() if k != "ledger"} == {k: v for k, v in before.items() if k != "ledger"}
     assert [(day, status) for day, _, status, *_ in after["ledger"]] == [(DAY, "failed")]
-    assert container.repository().ledger(DAY, DAY)[DAY].error.startswith("SourceFailed: failed")
+    assert container.ledger().entries(DAY, DAY)[DAY].error.startswith("SourceFailed: failed")
 
 
 @pytest.mark.parametrize(
@@ -214,12 +214,12 @@ def test_duplicate_rows_are_refused(container, db):
 
 
 def test_an_interrupted_import_shows_as_failed(container):
-    repository = container.repository()
-    repository.record_start(DAY, "bigquery")  # as if the importer was killed right after
-    entry = repository.ledger(DAY, DAY)[DAY]
+    repository, ledger = container.repository(), container.ledger()
+    ledger.record_start(DAY, "bigquery")  # as if the importer was killed right after
+    entry = ledger.entries(DAY, DAY)[DAY]
     assert (entry.status, entry.error) == ("failed", "interrupted: the import stopped before it finished")
     with repository.day_lock(DAY):
-        assert repository.ledger(DAY, DAY)[DAY].status == "running"
+        assert ledger.entries(DAY, DAY)[DAY].status == "running"
 
 
 def test_an_exclusive_lock_is_held_once_across_connections(container):

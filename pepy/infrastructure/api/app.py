@@ -5,14 +5,23 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.routing import PathConverter
 
-from pepy.infrastructure.api import badges, docs, limits, observability, pypistats, v3, views
-from pepy.infrastructure.api.caching import AnswerCache
-from pepy.infrastructure.api.cors import parse_origins, register_cors
-from pepy.infrastructure.api.errors import register_error_handlers
+from pepy.infrastructure.api import (
+    badges,
+    caching,
+    cors,
+    docs,
+    errors,
+    limits,
+    observability,
+    pypistats,
+    v3,
+    views,
+)
 from pepy.infrastructure.container import Container
 
-# Every blueprint whose views receive handlers from the container.
-API_MODULES = (views, badges, pypistats, v3, docs)
+# Every API module: each is wired to the container and registers its blueprint, in this order. The order is the
+# order of their app-wide hooks: before a view, metrics start then limits admit; after it, they run in reverse.
+API_MODULES = (errors, cors, observability, limits, caching, views, badges, pypistats, v3, docs)
 
 
 class NameConverter(PathConverter):
@@ -22,18 +31,12 @@ class NameConverter(PathConverter):
 
 
 def create_app(container: Container) -> Flask:
-    """A Flask app whose views get their handlers from the container."""
+    """A Flask app whose modules get their handlers from the container."""
     # No static folder: Swagger UI's assets are served by the docs blueprint, from their package.
     app = Flask("pepy", static_folder=None)
     app.url_map.converters["name"] = NameConverter
-    app.container = container
     app.json.sort_keys = False
-    app.extensions["pepy_answers"] = AnswerCache()
     container.wire(modules=list(API_MODULES))
     for module in API_MODULES:
         app.register_blueprint(module.blueprint)
-    register_error_handlers(app)
-    register_cors(app, parse_origins(container.config.cors_origins() or "*"))
-    observability.register(app, container)
-    limits.register(app, container)
     return app

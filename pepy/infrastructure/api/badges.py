@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import logging
 
-import psycopg2.extensions
 from dependency_injector.wiring import Provide, inject
 from flask import Blueprint, current_app
 
-from pepy.application.queries import GetBadgeCount, GetBadgeCountHandler, InvalidParameter, Period
-from pepy.domain.errors import DomainError, InvalidProjectName, ProjectNotFound
+from pepy.application.queries.common import InvalidParameter
+from pepy.application.queries.pepy_tech import GetBadgeCount, GetBadgeCountHandler, Period
+from pepy.domain.errors import DatabaseTimeout, DatabaseUnavailable, DomainError, InvalidProjectName, ProjectNotFound
 from pepy.infrastructure.api import params
 from pepy.infrastructure.api.badge_svg import STYLES, UNIT_MODES, Badge, format_count, parse_colour
 from pepy.infrastructure.api.caching import cached
 from pepy.infrastructure.container import Container
-from pepy.infrastructure.postgres.pool import DatabaseUnavailable
 
 blueprint = Blueprint("badges", __name__)
 log = logging.getLogger(__name__)
@@ -61,8 +60,8 @@ def _draw(get_count: GetBadgeCountHandler, name: str, period: Period | None, lab
         return _svg(Badge("badge", f"invalid {error.parameter}", "#555555", "#e05d44"), 400)
     except DomainError:
         return _svg(Badge("badge", "invalid request", "#555555", "#e05d44"), 400)
-    except (DatabaseUnavailable, psycopg2.extensions.QueryCanceledError) as error:
-        log.warning("badge unavailable", extra={"reason": str(error).strip()})
+    except (DatabaseUnavailable, DatabaseTimeout) as error:
+        log.warning("badge unavailable", extra={"reason": str(error)})
         return _svg(Badge("downloads", "unavailable", "#555555", "#9f9f9f"), 503)
     return _svg(Badge(left_text, format_count(count, units), left, right, style))
 

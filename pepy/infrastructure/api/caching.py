@@ -8,15 +8,31 @@ from collections import OrderedDict
 from collections.abc import Callable
 from functools import wraps
 
-from flask import current_app, request
+from dependency_injector.wiring import Provide, inject
+from flask import Blueprint, current_app, request
 from werkzeug.http import http_date
 
-from pepy.application.queries import CacheValidity, GetCacheValidity
+from pepy.application.queries.common import CacheValidity, GetCacheValidity, GetCacheValidityHandler
+from pepy.infrastructure.container import Container
 
 # pepy's allowances: serve a stale copy for an hour when we fail, and for a minute while revalidating.
 STALE = "stale-if-error=3600, stale-while-revalidate=60"
 # Per process: the popular projects' answers and a few of the heaviest, small enough for every worker.
 MAX_CACHED_BYTES = 64 * 1024 * 1024
+
+blueprint = Blueprint("caching", __name__)
+
+
+@blueprint.record_once
+def install_answer_cache(state) -> None:
+    """Give the app its own AnswerCache."""
+    state.app.extensions["pepy_answers"] = AnswerCache()
+
+
+@inject
+def cache_validity(get_validity: GetCacheValidityHandler = Provide[Container.get_cache_validity]) -> CacheValidity:
+    """What this request's caching headers depend on."""
+    return get_validity(GetCacheValidity())
 
 
 def cache_headers(validity: CacheValidity, variant: str, private: bool) -> dict[str, str]:
@@ -92,7 +108,7 @@ def cached(variant: Callable[[], str] | None = None, private: bool = False, vary
     def decorate(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
-            validity = current_app.container.get_cache_validity()(GetCacheValidity())
+            validity = cache_validity()
             headers = cache_headers(validity, variant() if variant else "", private)
             answers: AnswerCache = current_app.extensions["pepy_answers"]
             key = (request.full_path, headers.get("ETag"))

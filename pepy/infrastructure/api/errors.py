@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import logging
 
-import psycopg2.extensions
-from flask import Flask, jsonify
+from flask import Blueprint, jsonify
 from werkzeug.exceptions import HTTPException
 
-from pepy.domain.errors import DomainError, ProjectNotFound
-from pepy.infrastructure.postgres.pool import DatabaseUnavailable
+from pepy.domain.errors import DatabaseTimeout, DatabaseUnavailable, DomainError, ProjectNotFound
 
 log = logging.getLogger(__name__)
+
+blueprint = Blueprint("errors", __name__)
 
 
 def json_error(status: int, message: str):
@@ -21,37 +21,45 @@ def json_error(status: int, message: str):
     return response
 
 
-def register_error_handlers(app: Flask) -> None:
-    """Map domain, HTTP, database and unexpected errors to JSON answers."""
+@blueprint.app_errorhandler(ProjectNotFound)
+def not_found(error: ProjectNotFound):
+    """404: no downloads are stored for the project."""
+    return json_error(404, str(error))
 
-    @app.errorhandler(ProjectNotFound)
-    def not_found(error: ProjectNotFound):
-        return json_error(404, str(error))
 
-    @app.errorhandler(DomainError)
-    def bad_request(error: DomainError):
-        return json_error(400, str(error))
+@blueprint.app_errorhandler(DomainError)
+def bad_request(error: DomainError):
+    """400: the request broke a rule; the message says which."""
+    return json_error(400, str(error))
 
-    @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException):
-        response = json_error(error.code or 500, error.description or error.name)
-        if error.code == 405 and error.valid_methods:
-            response.headers["Allow"] = ", ".join(error.valid_methods)
-        return response
 
-    @app.errorhandler(DatabaseUnavailable)
-    def database_unavailable(error: DatabaseUnavailable):
-        log.warning("database unavailable", extra={"reason": str(error)})
-        response = json_error(503, "The database is unavailable; try again shortly")
-        response.headers["Retry-After"] = "5"
-        return response
+@blueprint.app_errorhandler(HTTPException)
+def http_error(error: HTTPException):
+    """Werkzeug's own errors (404 route, 405 method, ...) in the same JSON shape."""
+    response = json_error(error.code or 500, error.description or error.name)
+    if error.code == 405 and error.valid_methods:
+        response.headers["Allow"] = ", ".join(error.valid_methods)
+    return response
 
-    @app.errorhandler(psycopg2.extensions.QueryCanceledError)
-    def query_timeout(error):
-        log.warning("read statement timed out", extra={"reason": str(error).strip()})
-        return json_error(503, "The query took too long; try a shorter range or try again shortly")
 
-    @app.errorhandler(Exception)
-    def unexpected(error: Exception):
-        log.exception("unhandled error")
-        return json_error(500, "Internal server error")
+@blueprint.app_errorhandler(DatabaseUnavailable)
+def database_unavailable(error: DatabaseUnavailable):
+    """503 with Retry-After: the database does not answer."""
+    log.warning("database unavailable", extra={"reason": str(error)})
+    response = json_error(503, "The database is unavailable; try again shortly")
+    response.headers["Retry-After"] = "5"
+    return response
+
+
+@blueprint.app_errorhandler(DatabaseTimeout)
+def database_timeout(error: DatabaseTimeout):
+    """503: the read ran past its statement timeout."""
+    log.warning("read statement timed out", extra={"reason": str(error)})
+    return json_error(503, "The query took too long; try a shorter range or try again shortly")
+
+
+@blueprint.app_errorhandler(Exception)
+def unexpected(error: Exception):
+    """500, logged with its traceback: a bug, never something a client sent."""
+    log.exception("unhandled error")
+    return json_error(500, "Internal server error")

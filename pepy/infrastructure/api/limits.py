@@ -5,14 +5,17 @@ from __future__ import annotations
 import ipaddress
 import logging
 
-from flask import Flask, Response, g, request
+from dependency_injector.wiring import Provide, inject
+from flask import Blueprint, Response, g, request
 
-from pepy.application.access import AdmitRequest, Unauthorized
+from pepy.application.access import AdmitRequest, AdmitRequestHandler, Unauthorized
+from pepy.domain.errors import DatabaseUnavailable
 from pepy.infrastructure.api.errors import json_error
 from pepy.infrastructure.container import Container
-from pepy.infrastructure.postgres.pool import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
+
+blueprint = Blueprint("limits", __name__)
 
 # Badges are served from cache without touching the limiter; probes, metrics and docs must always answer.
 UNLIMITED_PREFIXES = (
@@ -42,48 +45,50 @@ def client_address(remote: str | None, forwarded_for: str | None, trusted) -> st
     return hops[0][:64]
 
 
-def register(app: Flask, container: Container) -> None:
-    """Admit each limited request before its view runs, and add the rate-limit headers to its answer."""
-    admit = container.admit_request()
-    trusted = container.trusted_proxies()
-
-    @app.before_request
-    def admit_request():
-        if request.path.startswith(UNLIMITED_PREFIXES) or request.method == "OPTIONS":
-            return None
-        secret = request.headers.get("X-API-Key")
-        address = client_address(request.remote_addr, request.headers.get("X-Forwarded-For"), trusted)
-        try:
-            admission = admit(AdmitRequest(secret or None, address))
-        except Unauthorized as error:
-            response = json_error(401, str(error))
-            response.headers["WWW-Authenticate"] = "X-API-Key"
-            response.vary.add("X-API-Key")
-            return response
-        except DatabaseUnavailable:
-            # The limiter's store is down: serving beats refusing everyone, and reads may still work.
-            log.warning("rate limiter unavailable; request admitted")
-            return None
-        g.api_key = admission.key
-        g.rate_limit = admission.decision
-        if not admission.decision.allowed:
-            response = json_error(
-                429,
-                f"Too many requests: retry in {admission.decision.retry_after_seconds} s, "
-                "or use an API key of a higher tier",
-            )
-            response.headers["Retry-After"] = str(admission.decision.retry_after_seconds)
-            response.headers["X-Rate-Limit-Retry-After-Seconds"] = str(admission.decision.retry_after_seconds)
-            return response
+@blueprint.before_app_request
+@inject
+def admit_request(
+    admit: AdmitRequestHandler = Provide[Container.admit_request],
+    trusted: tuple = Provide[Container.trusted_proxies],
+):
+    """Admit each limited request before its view runs: 401 for an unknown key, 429 over the limit."""
+    if request.path.startswith(UNLIMITED_PREFIXES) or request.method == "OPTIONS":
         return None
-
-    @app.after_request
-    def rate_limit_headers(response: Response) -> Response:
-        decision = g.get("rate_limit")
-        if decision is not None:
-            response.headers["RateLimit-Limit"] = str(decision.limit)
-            response.headers["RateLimit-Remaining"] = str(decision.remaining)
-            response.headers["RateLimit-Reset"] = str(decision.reset_seconds)
-            response.headers["X-Rate-Limit-Remaining"] = str(decision.remaining)
-            response.headers.add("Vary", "X-API-Key")
+    secret = request.headers.get("X-API-Key")
+    address = client_address(request.remote_addr, request.headers.get("X-Forwarded-For"), trusted)
+    try:
+        admission = admit(AdmitRequest(secret or None, address))
+    except Unauthorized as error:
+        response = json_error(401, str(error))
+        response.headers["WWW-Authenticate"] = "X-API-Key"
+        response.vary.add("X-API-Key")
         return response
+    except DatabaseUnavailable:
+        # The limiter's store is down: serving beats refusing everyone, and reads may still work.
+        log.warning("rate limiter unavailable; request admitted")
+        return None
+    g.api_key = admission.key
+    g.rate_limit = admission.decision
+    if not admission.decision.allowed:
+        response = json_error(
+            429,
+            f"Too many requests: retry in {admission.decision.retry_after_seconds} s, "
+            "or use an API key of a higher tier",
+        )
+        response.headers["Retry-After"] = str(admission.decision.retry_after_seconds)
+        response.headers["X-Rate-Limit-Retry-After-Seconds"] = str(admission.decision.retry_after_seconds)
+        return response
+    return None
+
+
+@blueprint.after_app_request
+def rate_limit_headers(response: Response) -> Response:
+    """The limiter's decision, in the draft standard's headers and pepy.tech's."""
+    decision = g.get("rate_limit")
+    if decision is not None:
+        response.headers["RateLimit-Limit"] = str(decision.limit)
+        response.headers["RateLimit-Remaining"] = str(decision.remaining)
+        response.headers["RateLimit-Reset"] = str(decision.reset_seconds)
+        response.headers["X-Rate-Limit-Remaining"] = str(decision.remaining)
+        response.headers.add("Vary", "X-API-Key")
+    return response

@@ -14,18 +14,18 @@ import time
 from collections.abc import Callable, Iterator
 
 from dependency_injector.wiring import Provide, inject
-from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 from prometheus_client.core import GaugeMetricFamily
 
-from pepy.application.operations import (
+from pepy.application.queries.operations import (
     CheckReadiness,
     CheckReadinessHandler,
     GetLedgerSummary,
-    LedgerSummary,
-    Now,
-    utc_now,
+    GetLedgerSummaryHandler,
 )
+from pepy.domain.ports import Now
+from pepy.domain.read_models import LedgerSummary
 from pepy.infrastructure.api.errors import json_error
 from pepy.infrastructure.container import Container
 
@@ -67,7 +67,7 @@ class LedgerCollector:
     method, so registering it queries nothing.
     """
 
-    def __init__(self, summary: Callable[[], LedgerSummary], now: Now = utc_now):
+    def __init__(self, summary: Callable[[], LedgerSummary], now: Now):
         self._summary = summary
         self._now = now
 
@@ -143,10 +143,6 @@ class RequestMetrics:
             registry=registry,
         )
 
-    def start(self) -> None:
-        """Note the time a request started."""
-        g.pepy_request_started = time.perf_counter()
-
     def finish(self, response: Response) -> Response:
         """Count the request and record its latency."""
         route = request.url_rule.rule if request.url_rule is not None else UNMATCHED_ROUTE
@@ -159,8 +155,14 @@ class RequestMetrics:
         return response
 
 
-def metrics_registry(container: Container) -> tuple[CollectorRegistry, CollectorRegistry | None]:
-    """The registry /metrics exposes, and the one request metrics register in (None in multiprocess mode).
+@blueprint.record_once
+@inject
+def install_metrics(
+    state,
+    get_summary: Callable[[], GetLedgerSummaryHandler] = Provide[Container.get_ledger_summary.provider],
+    now: Now = Provide[Container.now],
+) -> None:
+    """Give the app the registry /metrics exposes, and the request metrics its hooks record.
 
     In multiprocess mode the values live in files, and the exposed registry reads them all; otherwise the
     request metrics live in this app's own registry, so two apps in one process never share counts.
@@ -171,16 +173,18 @@ def metrics_registry(container: Container) -> tuple[CollectorRegistry, Collector
         own = None
     else:
         own = exposed
-    exposed.register(LedgerCollector(lambda: container.get_ledger_summary()(GetLedgerSummary()), container.now()))
-    return exposed, own
+    exposed.register(LedgerCollector(lambda: get_summary()(GetLedgerSummary()), now))
+    state.app.extensions["pepy_metrics"] = exposed
+    state.app.extensions["pepy_request_metrics"] = RequestMetrics(own)
 
 
-def register(app: Flask, container: Container) -> None:
-    """Add /ready and /metrics to the app, and instrument its requests."""
-    exposed, own = metrics_registry(container)
-    metrics = RequestMetrics(own)
-    app.before_request(metrics.start)
-    app.after_request(metrics.finish)
-    app.extensions["pepy_metrics"] = exposed
-    container.wire(modules=[__name__])
-    app.register_blueprint(blueprint)
+@blueprint.before_app_request
+def start_request() -> None:
+    """Note the time a request started."""
+    g.pepy_request_started = time.perf_counter()
+
+
+@blueprint.after_app_request
+def finish_request(response: Response) -> Response:
+    """Count the request and record its latency."""
+    return current_app.extensions["pepy_request_metrics"].finish(response)

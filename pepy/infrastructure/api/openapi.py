@@ -6,14 +6,10 @@ import re
 
 from flask import Flask
 
-from pepy.application.queries import (
-    CATEGORY_BREAKDOWNS,
-    MAX_LIMIT,
-    MAX_SERIES_DAYS,
-    MAX_SERIES_POINTS,
-    PYPISTATS_WINDOW_DAYS,
-    SERIES_BREAKDOWNS,
-)
+from pepy.application.queries.common import MAX_LIMIT, MAX_SERIES_DAYS
+from pepy.application.queries.pypistats import PYPISTATS_WINDOW_DAYS
+from pepy.application.queries.v3 import MAX_SERIES_POINTS, SERIES_BREAKDOWNS
+from pepy.domain.downloads import CATEGORY_BREAKDOWNS
 from pepy.domain.model import PROJECT_NAME_MAX_LENGTH
 from pepy.infrastructure.api.badge_svg import STYLES, UNIT_MODES
 

@@ -7,7 +7,7 @@ from datetime import date
 
 from flask import request
 
-from pepy.application.queries import InvalidParameter
+from pepy.application.queries.common import InvalidParameter
 
 MAX_PARAMETER_LENGTH = 200
 _DATE = re.compile(r"\d{4}-\d\d-\d\d", re.ASCII)

@@ -9,8 +9,7 @@ from __future__ import annotations
 from dependency_injector.wiring import Provide, inject
 from flask import Blueprint, jsonify
 
-from pepy.application.queries import (
-    CategoryDownloads,
+from pepy.application.queries.pypistats import (
     GetCategoryDownloads,
     GetCategoryDownloadsHandler,
     GetOverallDownloads,
@@ -18,6 +17,8 @@ from pepy.application.queries import (
     GetRecentDownloads,
     GetRecentDownloadsHandler,
 )
+from pepy.domain.downloads import Breakdown
+from pepy.domain.read_models import CategoryDownloads
 from pepy.infrastructure.api import params
 from pepy.infrastructure.api.caching import cached
 from pepy.infrastructure.container import Container
@@ -55,7 +56,7 @@ def overall(name: str, get_overall: GetOverallDownloadsHandler = Provide[Contain
     return _answer("overall_downloads", get_overall(query))
 
 
-def _categories(get_categories: GetCategoryDownloadsHandler, name: str, breakdown: str, parameter: str):
+def _categories(get_categories: GetCategoryDownloadsHandler, name: str, breakdown: Breakdown, parameter: str):
     query = GetCategoryDownloads(
         name, breakdown, params.text(parameter), params.day("start_date"), params.day("end_date")
     )
@@ -67,7 +68,7 @@ def _categories(get_categories: GetCategoryDownloadsHandler, name: str, breakdow
 @inject
 def python_major(name: str, get_categories: GetCategoryDownloadsHandler = Provide[Container.get_category_downloads]):
     """Daily non-mirror downloads per Python major version (`version` keeps one, `null` the unknown)."""
-    return _categories(get_categories, name, "python_major", "version")
+    return _categories(get_categories, name, Breakdown.PYTHON_MAJOR, "version")
 
 
 @blueprint.get("/api/packages/<name:name>/python_minor")
@@ -75,7 +76,7 @@ def python_major(name: str, get_categories: GetCategoryDownloadsHandler = Provid
 @inject
 def python_minor(name: str, get_categories: GetCategoryDownloadsHandler = Provide[Container.get_category_downloads]):
     """Daily non-mirror downloads per Python minor version (`version` keeps one, `null` the unknown)."""
-    return _categories(get_categories, name, "python_minor", "version")
+    return _categories(get_categories, name, Breakdown.PYTHON_MINOR, "version")
 
 
 @blueprint.get("/api/packages/<name:name>/system")
@@ -83,4 +84,4 @@ def python_minor(name: str, get_categories: GetCategoryDownloadsHandler = Provid
 @inject
 def system(name: str, get_categories: GetCategoryDownloadsHandler = Provide[Container.get_category_downloads]):
     """Daily non-mirror downloads per operating system (`os` keeps one, matched without regard to case)."""
-    return _categories(get_categories, name, "system", "os")
+    return _categories(get_categories, name, Breakdown.SYSTEM, "os")

@@ -8,7 +8,7 @@ import io
 from dependency_injector.wiring import Provide, inject
 from flask import Blueprint, current_app, jsonify, request
 
-from pepy.application.queries import (
+from pepy.application.queries.v3 import (
     SERIES_BREAKDOWNS,
     DownloadSeries,
     GetDownloadSeries,
@@ -17,10 +17,11 @@ from pepy.application.queries import (
     GetProjectSummaryHandler,
     GetTopProjects,
     GetTopProjectsHandler,
-    Granularity,
     SearchProjects,
     SearchProjectsHandler,
+    series_breakdown,
 )
+from pepy.domain.read_models import Granularity
 from pepy.infrastructure.api import params
 from pepy.infrastructure.api.caching import cached
 from pepy.infrastructure.container import Container
@@ -96,7 +97,7 @@ def download_series(name: str, get_series: GetDownloadSeriesHandler = Provide[Co
         start=params.day("start"),
         end=params.day("end"),
         granularity=Granularity(params.choice("granularity", tuple(Granularity), "day")),
-        breakdown=params.choice("breakdown", SERIES_BREAKDOWNS),
+        breakdown=series_breakdown(params.choice("breakdown", SERIES_BREAKDOWNS)),
         versions=params.text("versions"),
         mirrors=params.boolean("mirrors", True),
     )

@@ -8,9 +8,8 @@ from functools import wraps
 from dependency_injector.wiring import Provide, inject
 from flask import Blueprint, current_app, g, jsonify
 
-from pepy.application.queries import (
-    CheckHealth,
-    CheckHealthHandler,
+from pepy.application.queries.common import CheckHealth, CheckHealthHandler
+from pepy.application.queries.pepy_tech import (
     GetDailyDownloads,
     GetDailyDownloadsHandler,
     GetProject,

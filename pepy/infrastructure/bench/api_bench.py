@@ -33,9 +33,10 @@ from pathlib import Path
 
 import psycopg2
 
-from pepy.domain.downloads import DayRow
+from pepy.domain.downloads import Breakdown, DayRow
 from pepy.infrastructure.bench.database import prepare_database
 from pepy.infrastructure.postgres.embedded import free_port
+from pepy.infrastructure.postgres.ledger import PostgresImportLedger
 from pepy.infrastructure.postgres.pool import ConnectionPool
 from pepy.infrastructure.postgres.repository import PostgresDownloadsRepository
 
@@ -76,8 +77,12 @@ def _project_rows(name: str, downloads: int, versions: int, rng: random.Random) 
     shares = _split(downloads, versions, rng)
     for n, count in enumerate(shares):
         mirror = mirrors * count // downloads
-        yield DayRow(name, "version", f"{n // 10}.{n % 10}.0", count, count - mirror, (count - mirror) // 2)
-    for breakdown, categories in (("python_major", ("3",)), ("python_minor", PYTHONS), ("system", SYSTEMS)):
+        yield DayRow(name, Breakdown.VERSION, f"{n // 10}.{n % 10}.0", count, count - mirror, (count - mirror) // 2)
+    for breakdown, categories in (
+        (Breakdown.PYTHON_MAJOR, ("3",)),
+        (Breakdown.PYTHON_MINOR, PYTHONS),
+        (Breakdown.SYSTEM, SYSTEMS),
+    ):
         used = categories[: 1 + min(len(categories) - 1, len(str(downloads)) // 2)]
         for category, count in zip(used, _split(downloads, len(used), rng), strict=True):
             yield DayRow(name, breakdown, category, count, count - mirrors * count // downloads, 0)
@@ -106,12 +111,13 @@ def load(url: str, projects: int, days: int, heavy_versions: int, end: date) -> 
         if cur.fetchone() == (marker,):
             print(f"database already loaded ({marker})", flush=True)
             return
-    repository = PostgresDownloadsRepository(ConnectionPool(url, max_connections=2))
+    pool = ConnectionPool(url, max_connections=2)
+    repository, ledger = PostgresDownloadsRepository(pool), PostgresImportLedger(pool)
     rng = random.Random(20261120)
     started = time.monotonic()
     for n in range(days):
         day = end - timedelta(days=days - 1 - n)
-        repository.record_start(day, "bench")
+        ledger.record_start(day, "bench")
         rows = repository.replace_day(day, "bench", day_rows(day, projects, heavy_versions, rng), 0)
         print(f"  {day}: {rows} rows, {time.monotonic() - started:.0f} s so far", flush=True)
     with conn.cursor() as cur:

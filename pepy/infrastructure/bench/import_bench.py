@@ -24,6 +24,7 @@ import duckdb
 from pepy.domain.downloads import Breakdown, DayRow
 from pepy.infrastructure.bench.database import bench_database
 from pepy.infrastructure.files.source import FilesSource
+from pepy.infrastructure.postgres.ledger import PostgresImportLedger
 from pepy.infrastructure.postgres.pool import ConnectionPool
 from pepy.infrastructure.postgres.repository import PostgresDownloadsRepository
 
@@ -100,15 +101,16 @@ def day_rows(projects: int, version_scale: float) -> Iterator[DayRow]:
         non_mirror = downloads - downloads // 20
         versions = versions_of(downloads, version_scale)
         for version, share in zip(VERSION_NAMES, split(downloads, versions), strict=False):
-            yield DayRow(name, "version", version, share, share - share // 20, share // 2)
+            yield DayRow(name, Breakdown.VERSION, version, share, share - share // 20, share // 2)
         for breakdown, (cap, growth) in CATEGORY_CAPS.items():
             categories = max(1, min(cap, downloads, int(downloads**growth)))
             values = CATEGORY_VALUES[breakdown]
-            kind = breakdown.value
             for n, (share, non_mirror_share) in enumerate(
                 zip(split(downloads, categories), split(non_mirror, categories), strict=True)
             ):
-                yield DayRow(name, kind, values[n] if n < len(values) else None, share, min(share, non_mirror_share), 0)
+                yield DayRow(
+                    name, breakdown, values[n] if n < len(values) else None, share, min(share, non_mirror_share), 0
+                )
 
 
 class PhaseRecorder(logging.Handler):
@@ -142,11 +144,11 @@ def run_loader(projects: int, version_rows: int, runs: int) -> None:
     for run in range(runs):
         with bench_database() as url:
             pool = ConnectionPool(url, max_connections=2)
-            repository = PostgresDownloadsRepository(pool)
+            repository, ledger = PostgresDownloadsRepository(pool), PostgresImportLedger(pool)
             attempts = (("first", DAY, first_walls), ("re-import", DAY, again_walls), ("new day", NEXT_DAY, warm_walls))
             for attempt, day, walls in attempts:
                 recorder.phases.clear()
-                repository.record_start(day, "bench")
+                ledger.record_start(day, "bench")
                 started = time.monotonic()
                 written = repository.replace_day(day, "bench", day_rows(projects, scale), 0)
                 walls.append(time.monotonic() - started)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from pepy.infrastructure.bench import api_bench
 from pepy.infrastructure.bench.database import prepare_database
+from pepy.infrastructure.postgres.ledger import PostgresImportLedger
 from pepy.infrastructure.postgres.pool import ConnectionPool
 from pepy.infrastructure.postgres.repository import PostgresDownloadsRepository
 
@@ -50,9 +51,10 @@ def mixed_paths(names: list[str]) -> list[str]:
 
 def reimport(url: str, day, projects: int, heavy_versions: int, done: dict) -> None:
     """The daily refresh: the last day imported again, through the real loader."""
-    repository = PostgresDownloadsRepository(ConnectionPool(url, max_connections=2))
+    pool = ConnectionPool(url, max_connections=2)
+    repository = PostgresDownloadsRepository(pool)
     started = time.monotonic()
-    repository.record_start(day, "soak")
+    PostgresImportLedger(pool).record_start(day, "soak")
     rows = api_bench.day_rows(day, projects, heavy_versions, random.Random(day.toordinal()))
     done["rows"] = repository.replace_day(day, "soak", rows, 0)
     done["seconds"] = time.monotonic() - started

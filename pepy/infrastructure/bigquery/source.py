@@ -14,7 +14,7 @@ from google.cloud import bigquery
 from google.cloud.bigquery.retry import DEFAULT_JOB_RETRY, DEFAULT_RETRY
 from google.cloud.bigquery.table import RowIterator
 
-from pepy.domain.downloads import DayExport, DayRow
+from pepy.domain.downloads import Breakdown, DayExport, DayRow
 from pepy.domain.errors import InvalidImport, SourceUnavailable
 from pepy.domain.ports import DownloadsSource
 from pepy.infrastructure.day_query import bigquery_day_query
@@ -187,7 +187,7 @@ def _day_rows(rows: RowIterator) -> Iterator[DayRow]:
             for row in page:
                 yield DayRow(
                     row["project"],
-                    row["breakdown"],
+                    Breakdown(row["breakdown"]),
                     row["category"],
                     int(row["downloads"]),
                     int(row["non_mirror_downloads"]),

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -23,15 +23,15 @@ from pepy.application.commands import (
     ImportRange,
     LoadBaseTotals,
 )
-from pepy.domain.downloads import days_between
-from pepy.domain.errors import DomainError, SourceUnavailable
+from pepy.application.queries.operations import GetImportLedger
+from pepy.domain.downloads import FIRST_DAY, days_between
+from pepy.domain.errors import DatabaseUnavailable, DomainError, SourceUnavailable
 from pepy.infrastructure.container import Container, build_container, close_pools, utc_today
 from pepy.infrastructure.files.demo import write_demo_rows
 from pepy.infrastructure.files.totals import read_base_totals
 from pepy.infrastructure.logging import configure_logging
 from pepy.infrastructure.postgres import migrate
 from pepy.infrastructure.postgres.embedded import EmbeddedPostgresError, local_database
-from pepy.infrastructure.postgres.pool import DatabaseUnavailable
 from pepy.infrastructure.settings import ConfigurationError, Settings
 
 GUNICORN_CONFIG = Path(__file__).resolve().parent.parent / "api" / "gunicorn_conf.py"
@@ -193,23 +193,17 @@ def status(runtime: Runtime, start, end) -> None:
     last = end.date() if end else utc_today() - timedelta(days=1)
     first = start.date() if start else last - timedelta(days=29)
     with operator_errors(), runtime.container() as container:
-        days = days_between(first, last)
-        ledger = container.repository().ledger(first, last)
+        ledger = container.get_import_ledger()(GetImportLedger(first, last))
     click.echo(f"{'day':<10}  {'status':<9}  {'source':<8}  {'rows':>12}  {'bytes billed':>14}  finished / error")
-    gaps = []
-    for one in days:
-        entry = ledger.get(one)
+    for one, entry in ledger.days:
         if entry is None:
-            gaps.append(one)
             click.echo(f"{one}  {'missing':<9}")
             continue
-        if entry.status != "succeeded":
-            gaps.append(one)
         detail = entry.error or (entry.finished_at.isoformat(timespec="seconds") if entry.finished_at else "")
         counts = f"{entry.rows_written:>12,}  {entry.bytes_billed:>14,}"
         click.echo(f"{one}  {entry.status:<9}  {entry.source:<8}  {counts}  {detail}")
-    if gaps:
-        click.echo(f"{len(gaps)} gap(s): {', '.join(str(g) for g in gaps)}")
+    if ledger.gaps:
+        click.echo(f"{len(ledger.gaps)} gap(s): {', '.join(str(g) for g in ledger.gaps)}")
         raise SystemExit(1)
     click.echo(f"No gaps from {first} to {last}")
 
@@ -311,7 +305,7 @@ def _import_demo(container: Container, days: int, out: Path | None, seed: int, s
 
 def _load_demo_if_empty(container: Container) -> None:
     yesterday = utc_today() - timedelta(days=1)
-    if not container.repository().ledger(date(2016, 1, 1), yesterday):
+    if not container.get_import_ledger()(GetImportLedger(FIRST_DAY, yesterday)).attempted:
         click.echo("Loading 45 days of demo data (first start only)...", err=True)
         # A lighter day than `pepy demo`'s, so a first start takes seconds, not minutes.
         _import_demo(container, 45, None, 0, scale=0.3)

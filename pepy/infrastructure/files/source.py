@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from pepy.domain.downloads import DayExport, DayRow
+from pepy.domain.downloads import Breakdown, DayExport, DayRow
 from pepy.domain.errors import InvalidImport
 from pepy.domain.ports import DownloadsSource
 from pepy.infrastructure.day_query import LOCAL_TABLE, duckdb_day_query
@@ -185,7 +185,8 @@ class FilesSource(DownloadsSource):
         try:
             while batch := cursor.fetchmany(self._batch_rows):
                 for row in batch:
-                    yield DayRow(*row)
+                    project, breakdown, *figures = row
+                    yield DayRow(project, Breakdown(breakdown), *figures)
         except duckdb.Error as error:
             raise InvalidImport(f"Cannot import {day} from {self._path}: {_first_line(error)}") from error
         finally:

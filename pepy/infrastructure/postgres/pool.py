@@ -1,4 +1,8 @@
-"""A thread-safe psycopg2 connection pool that hands out healthy connections."""
+"""A thread-safe psycopg2 connection pool that hands out healthy connections.
+
+The driver's connection failures and statement timeouts leave it as the domain's DatabaseUnavailable and
+DatabaseTimeout, so that nothing above the adapters knows the driver.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +14,7 @@ import psycopg2
 import psycopg2.extensions
 import psycopg2.pool
 
-
-class DatabaseUnavailable(RuntimeError):
-    """PostgreSQL could not be reached or dropped the connection."""
+from pepy.domain.errors import DatabaseTimeout, DatabaseUnavailable
 
 
 class ConnectionPool:
@@ -75,9 +77,9 @@ class ConnectionPool:
             yield conn
             if not self._autocommit:
                 conn.commit()
-        except psycopg2.extensions.QueryCanceledError:
+        except psycopg2.extensions.QueryCanceledError as error:
             broken = not _rollback(conn)
-            raise
+            raise DatabaseTimeout(str(error).strip()) from error
         except (psycopg2.OperationalError, psycopg2.InterfaceError) as error:
             broken = True
             raise DatabaseUnavailable(str(error).strip()) from error

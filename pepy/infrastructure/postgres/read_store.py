@@ -8,28 +8,28 @@ all projects (`top_projects`), which reads the few monthly partitions of `projec
 from __future__ import annotations
 
 import threading
-import time
 from datetime import date
 
 from psycopg2 import sql
 
-from pepy.application.queries import (
-    MAX_LIMIT,
+from pepy.application.queries.common import MAX_LIMIT
+from pepy.domain.downloads import FIRST_DAY, Breakdown
+from pepy.domain.ports import ImportLedger, ProjectReadStore
+from pepy.domain.read_models import (
     CategoryDay,
     CategoryDownloads,
     DayTotal,
-    Freshness,
     Granularity,
+    MirrorSplit,
     ProjectDays,
     ProjectDownloads,
-    ProjectReadStore,
     ProjectSpan,
     ProjectSums,
     ProjectVersionDownloads,
+    SeriesRequest,
     VersionTotal,
     WindowSums,
 )
-from pepy.domain.downloads import FIRST_DAY, Breakdown
 from pepy.infrastructure.postgres.pool import ConnectionPool
 from pepy.infrastructure.postgres.prepared import PreparedStatements
 
@@ -72,27 +72,15 @@ _BUCKETS = {
 class PostgresProjectReadStore(ProjectReadStore):
     """ProjectReadStore on PostgreSQL. Every read is one project's rows over a date range.
 
-    The import ledger's answer (`freshness`) is kept for `freshness_ttl_s` seconds, because every request's
-    caching headers need it; the ranking of all projects is kept until the next import.
+    The ranking of all projects is kept until the ledger shows a newer import.
     """
 
-    def __init__(self, pool: ConnectionPool, freshness_ttl_s: float = 5.0):
+    def __init__(self, pool: ConnectionPool, ledger: ImportLedger):
         self._pool = pool
-        self._freshness_ttl_s = freshness_ttl_s
-        self._freshness: tuple[float, Freshness] | None = None
+        self._ledger = ledger
         self._top: dict[tuple, list[ProjectDownloads]] = {}
         self._top_lock = threading.Lock()
         self._prepared = PreparedStatements()
-
-    def freshness(self) -> Freshness:
-        cached = self._freshness
-        if cached is not None and time.monotonic() - cached[0] < self._freshness_ttl_s:
-            return cached[1]
-        with self._pool.connection() as conn, conn.cursor() as cur:
-            cur.execute("SELECT max(succeeded_at), max(day) FILTER (WHERE succeeded_at IS NOT NULL) FROM imports")
-            freshness = Freshness(*cur.fetchone())
-        self._freshness = (time.monotonic(), freshness)
-        return freshness
 
     def version_downloads(self, name: str, start: date, end: date) -> ProjectVersionDownloads | None:
         with self._pool.connection() as conn, conn.cursor() as cur:
@@ -153,7 +141,7 @@ class PostgresProjectReadStore(ProjectReadStore):
         )
 
     def category_days(
-        self, name: str, breakdown: str, start: date, end: date, category: str | None, any_category: bool
+        self, name: str, breakdown: Breakdown, start: date, end: date, category: str | None, any_category: bool
     ) -> CategoryDownloads | None:
         if any_category:
             matching = sql.SQL("")
@@ -172,7 +160,7 @@ class PostgresProjectReadStore(ProjectReadStore):
                          AND non_mirror_downloads > 0
                        ORDER BY day, category NULLS LAST"""
                 ).format(matching=matching),
-                (project_id, start, end, breakdown),
+                (project_id, start, end, breakdown.value),
             )
             rows = [CategoryDay(*row) for row in cur]
         return CategoryDownloads(name, rows)
@@ -183,32 +171,27 @@ class PostgresProjectReadStore(ProjectReadStore):
             row = cur.fetchone()
         return None if row is None else row[0]
 
-    def series(
-        self,
-        name: str,
-        start: date,
-        end: date,
-        granularity: Granularity,
-        breakdown: str | None,
-        versions: list[str] | None,
-        mirrors: bool,
-        max_rows: int,
-    ) -> list[tuple[date, str | None, int]] | None:
-        count = sql.Identifier("downloads" if mirrors else "non_mirror_downloads")
-        bucket = _BUCKETS[granularity]
-        if breakdown == "mirrors":
+    def series(self, request: SeriesRequest) -> list[tuple[date, str | None, int]] | None:
+        breakdown, versions = request.breakdown, request.versions
+        count = sql.Identifier("downloads" if request.mirrors else "non_mirror_downloads")
+        bucket = _BUCKETS[request.granularity]
+        if breakdown is MirrorSplit.MIRRORS:
             source = sql.SQL(
                 """project_days CROSS JOIN LATERAL (VALUES ('mirror', downloads - non_mirror_downloads),
                                                            ('non_mirror', non_mirror_downloads)) AS m(category, n)"""
             )
             category, count, extra = sql.SQL("category"), sql.SQL("n"), sql.SQL("")
-        elif breakdown == Breakdown.VERSION.value or versions is not None:
+        elif breakdown is Breakdown.VERSION or versions is not None:
             source = sql.SQL("version_downloads")
             category = sql.SQL("version" if breakdown else "NULL::text")
-            extra = sql.SQL("") if versions is None else sql.SQL("AND version = ANY({})").format(sql.Literal(versions))
+            extra = (
+                sql.SQL("")
+                if versions is None
+                else sql.SQL("AND version = ANY({})").format(sql.Literal(list(versions)))
+            )
         elif breakdown is not None:
             source, category = sql.SQL("category_downloads"), sql.SQL("category")
-            extra = sql.SQL("AND breakdown = {}").format(sql.Literal(breakdown))
+            extra = sql.SQL("AND breakdown = {}").format(sql.Literal(breakdown.value))
         else:
             source, category, extra = sql.SQL("project_days"), sql.SQL("NULL::text"), sql.SQL("")
         query = sql.SQL(
@@ -217,10 +200,10 @@ class PostgresProjectReadStore(ProjectReadStore):
                GROUP BY 1, 2 HAVING sum({count}) > 0 ORDER BY 1, 2 NULLS LAST LIMIT %s"""
         ).format(bucket=bucket, category=category, count=count, source=source, extra=extra)
         with self._pool.connection() as conn, conn.cursor() as cur:
-            project_id = _project_id(cur, name)
+            project_id = _project_id(cur, request.name)
             if project_id is None:
                 return None
-            cur.execute(query, (project_id, start, end, max_rows + 1))
+            cur.execute(query, (project_id, request.start, request.end, request.max_rows + 1))
             return cur.fetchall()
 
     def span(self, name: str) -> ProjectSpan | None:
@@ -251,7 +234,7 @@ class PostgresProjectReadStore(ProjectReadStore):
             return [VersionTotal(*row) for row in cur]
 
     def top_projects(self, start: date, end: date, limit: int) -> list[ProjectDownloads]:
-        key = (start, end, self.freshness().last_import_at)
+        key = (start, end, self._ledger.freshness().last_import_at)
         ranking = self._top.get(key)
         if ranking is None:
             # One ranking per window at a time: concurrent requests wait for it rather than each computing it.

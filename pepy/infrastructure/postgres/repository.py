@@ -1,4 +1,4 @@
-"""The write side's store: replaces days atomically, keeps totals exact, keeps the import ledger."""
+"""The write side's store: replaces days atomically and keeps totals exact; records each success in the ledger."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from psycopg2 import sql
 from pepy.domain.downloads import Breakdown, DayRow
 from pepy.domain.errors import InvalidImport
 from pepy.domain.model import PROJECT_NAME_MAX_LENGTH, Downloads, ProjectName
-from pepy.domain.ports import DownloadsRepository, LedgerEntry
+from pepy.domain.ports import DownloadsRepository
 from pepy.infrastructure.postgres.copy import CopyStream, copy_line
 from pepy.infrastructure.postgres.pool import ConnectionPool
 
@@ -25,15 +25,14 @@ log = logging.getLogger(__name__)
 # locks belong to the whole database and two schemas may each hold a pepy.
 LOCK_NAMESPACE = 74310
 DAY_LOCK_PREFIX = "pepy-import-day:"
-# A category longer than this is refused rather than stored.
-MAX_CATEGORY_LENGTH = 1024
-_CATEGORIES = tuple(b.value for b in Breakdown if b is not Breakdown.VERSION)
+# A stored category longer than this is refused rather than stored.
+MAX_STORED_CATEGORY_LENGTH = 1024
 
 _STAGING = f"""
 CREATE TEMP TABLE staged_rows (
     project text NOT NULL CHECK (length(project) BETWEEN 1 AND {PROJECT_NAME_MAX_LENGTH}),
     breakdown text NOT NULL CHECK (breakdown IN ({", ".join(repr(b.value) for b in Breakdown)})),
-    category text CHECK (length(category) <= {MAX_CATEGORY_LENGTH}),
+    category text CHECK (length(category) <= {MAX_STORED_CATEGORY_LENGTH}),
     downloads bigint NOT NULL CHECK (downloads >= 0),
     non_mirror_downloads bigint NOT NULL CHECK (non_mirror_downloads BETWEEN 0 AND downloads),
     pip_downloads bigint NOT NULL CHECK (pip_downloads BETWEEN 0 AND downloads)
@@ -114,8 +113,6 @@ FROM (
 WHERE d.day = %(day)s::date + 1 AND d.project_id = n.project_id AND d.new_versions IS DISTINCT FROM n.new_versions;
 RESET enable_nestloop;
 """
-
-_LEDGER_COLUMNS = "day, source, status, started_at, finished_at, rows_written, bytes_billed, error"
 
 
 def day_partition(table: str, day: date) -> str:
@@ -229,41 +226,6 @@ class PostgresDownloadsRepository(DownloadsRepository):
         with self._pool.connection() as conn, conn.cursor() as cur:
             for table in tables:
                 cur.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(table)))
-
-    def record_start(self, day: date, source: str) -> None:
-        with self._pool.connection() as conn, conn.cursor() as cur:
-            cur.execute(
-                """INSERT INTO imports (day, source, status, started_at) VALUES (%s, %s, 'running', clock_timestamp())
-                   ON CONFLICT (day) DO UPDATE SET source = EXCLUDED.source, status = 'running',
-                       started_at = EXCLUDED.started_at, finished_at = NULL, error = NULL""",
-                (day, source),
-            )
-
-    def record_failure(self, day: date, error: str) -> None:
-        with self._pool.connection() as conn, conn.cursor() as cur:
-            cur.execute(
-                "UPDATE imports SET status = 'failed', finished_at = clock_timestamp(), error = %s WHERE day = %s",
-                (error[:4000], day),
-            )
-
-    def ledger(self, start: date, end: date) -> dict[date, LedgerEntry]:
-        # A 'running' day whose importer no longer holds the day's lock was interrupted (killed, or lost).
-        with self._pool.connection() as conn, conn.cursor() as cur:
-            cur.execute(
-                f"""SELECT {_LEDGER_COLUMNS}, status = 'running' AND NOT EXISTS (
-                        SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted
-                          AND l.classid = %s AND l.objid = hashtext(current_schema() || ':' || %s || i.day::text)::oid
-                          AND l.objsubid = 2
-                    ) AS interrupted
-                    FROM imports i WHERE day BETWEEN %s AND %s ORDER BY day""",
-                (LOCK_NAMESPACE, DAY_LOCK_PREFIX, start, end),
-            )
-            entries = {}
-            for day, source, status, started, finished, rows, billed, error, interrupted in cur.fetchall():
-                if interrupted:
-                    status, error = "failed", "interrupted: the import stopped before it finished"
-                entries[day] = LedgerEntry(day, source, status, started, finished, rows, billed, error)
-            return entries
 
     def replace_base_totals(self, totals: Iterable[tuple[ProjectName, Downloads]]) -> int:
         with self._pool.connection() as conn, conn.cursor() as cur:
