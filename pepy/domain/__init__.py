@@ -1,1 +1,1 @@
-"""The domain: value objects, the Project aggregate, domain errors and ports. No framework or driver here."""
+"""The domain: value objects, read models, domain errors and every port. No framework or driver here."""
