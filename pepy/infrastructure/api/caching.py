@@ -13,6 +13,7 @@ from flask import Blueprint, current_app, request
 from werkzeug.http import http_date
 
 from pepy.application.queries.common import CacheValidity, GetCacheValidity, GetCacheValidityHandler
+from pepy.domain.errors import DatabaseTimeout, DatabaseUnavailable
 from pepy.infrastructure.container import Container
 
 # pepy's allowances: serve a stale copy for an hour when we fail, and for a minute while revalidating.
@@ -49,7 +50,7 @@ def cache_headers(validity: CacheValidity, variant: str, private: bool) -> dict[
     return headers
 
 
-def _not_modified(headers: dict[str, str], validity: CacheValidity) -> bool:
+def _not_modified(headers: dict[str, str], validity: CacheValidity | None) -> bool:
     if "ETag" not in headers:
         return False
     if request.if_none_match:
@@ -108,8 +109,13 @@ def cached(variant: Callable[[], str] | None = None, private: bool = False, vary
     def decorate(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
-            validity = cache_validity()
-            headers = cache_headers(validity, variant() if variant else "", private)
+            try:
+                validity = cache_validity()
+            except (DatabaseUnavailable, DatabaseTimeout):
+                # No validators without the ledger: the view runs, and answers the outage in its own
+                # representation (a badge draws it).
+                validity = None
+            headers = {} if validity is None else cache_headers(validity, variant() if variant else "", private)
             answers: AnswerCache = current_app.extensions["pepy_answers"]
             key = (request.full_path, headers.get("ETag"))
             stored = answers.get(key) if "ETag" in headers else None
