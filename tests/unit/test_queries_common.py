@@ -15,6 +15,7 @@ from pepy.application.queries.common import (
     check_day,
     check_limit,
     check_range,
+    open_start,
     project_name,
     window,
 )
@@ -45,6 +46,14 @@ def test_project_names_are_normalised_and_invalid_ones_refused():
     assert project_name("Zope.Interface") == "zope-interface"
     with pytest.raises(InvalidProjectName, match="Invalid project name 'a b'"):
         project_name("a b")
+
+
+@pytest.mark.parametrize(
+    ("end", "days", "start"),
+    [(date(2026, 11, 20), 30, date(2026, 10, 22)), (date(2016, 2, 20), 30, FIRST_DAY), (FIRST_DAY, 180, FIRST_DAY)],
+)
+def test_an_open_start_is_the_days_before_the_end_but_never_before_pypis_first_day(end, days, start):
+    assert open_start(end, days) == start
 
 
 @pytest.mark.parametrize("limit", [1, 100])
@@ -84,16 +93,11 @@ def test_ranges_of_1_to_1098_days_are_accepted(start, end):
 @pytest.mark.parametrize(
     ("start", "end", "message"),
     [
-        (
-            date(2016, 1, 21),
-            date(2016, 2, 1),
-            "start: must be 2016-01-22 or later, the first day PyPI has downloads for",
-        ),
         (date(2026, 11, 20), date(2026, 11, 19), "end: 2026-11-19 is before the start 2026-11-20"),
         (date(2023, 11, 18), date(2026, 11, 20), "end: the range is 1099 days; at most 1098 are allowed"),
     ],
 )
-def test_ranges_outside_the_history_backwards_or_too_long_are_refused(start, end, message):
+def test_backward_or_too_long_ranges_are_refused(start, end, message):
     with pytest.raises(InvalidParameter) as refused:
         check_range(start, end, 1098)
 

@@ -26,6 +26,7 @@ LAST_DAY = date(2026, 11, 20)
 DEMO = StoredProject(
     "demo-pkg",
     versions={
+        date(2016, 1, 22): {"0.1": (6, 6)},
         date(2026, 5, 23): {"1.0": (2, 2)},
         date(2026, 5, 24): {"1.0": (50, 50)},
         date(2026, 5, 25): {"1.0": (40, 40)},
@@ -134,6 +135,12 @@ def test_pypistats_reads_180_days_ending_on_the_last_imported_day_narrowed_by_st
     )
 
     assert [row.day for row in found.rows] == days
+
+
+def test_pypistats_180_days_ending_near_pypis_first_day_start_on_it():
+    query = GetOverallDownloads("demo-pkg", mirrors=True, end=date(2016, 3, 1))
+
+    assert handler(GetOverallDownloadsHandler)(query).rows == [CategoryDay(date(2016, 1, 22), "with_mirrors", 6)]
 
 
 @pytest.mark.parametrize(

@@ -110,6 +110,13 @@ def test_every_day_is_listed_zero_when_empty():
     ]
 
 
+def test_a_series_ending_near_pypis_first_day_starts_on_it():
+    found = series(end=date(2016, 2, 1))
+
+    assert (found.start, found.end) == (date(2016, 1, 22), date(2016, 2, 1))
+    assert len(found.points) == 11
+
+
 @pytest.mark.parametrize(
     ("start", "end", "message"),
     [
