@@ -46,6 +46,12 @@ def window(end: date, days: int) -> tuple[date, date]:
     return end - timedelta(days=days - 1), end
 
 
+def open_start(end: date, days: int) -> date:
+    """The start of a range a client left open: `days` days ending on `end`, but never before PyPI's first
+    day."""
+    return max(FIRST_DAY, window(end, days)[0])
+
+
 def project_name(name: str) -> str:
     """The PEP 503-normalised name, or InvalidProjectName."""
     return ProjectName(name).value
@@ -66,9 +72,7 @@ def check_day(parameter: str, day: date | None, today: date) -> date | None:
 
 
 def check_range(start: date, end: date, max_days: int) -> None:
-    """A range within the stored history's bounds and at most max_days long."""
-    if start < FIRST_DAY:
-        raise InvalidParameter("start", f"must be {FIRST_DAY} or later, the first day PyPI has downloads for")
+    """A range that does not run backwards and is at most max_days long (its days are checked by check_day)."""
     if end < start:
         raise InvalidParameter("end", f"{end} is before the start {start}")
     if (end - start).days + 1 > max_days:

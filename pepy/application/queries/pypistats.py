@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from pepy.application.queries.common import (
     MAX_SERIES_DAYS,
@@ -12,6 +12,7 @@ from pepy.application.queries.common import (
     ReadHandler,
     check_day,
     check_range,
+    open_start,
     project_name,
     window,
 )
@@ -60,7 +61,7 @@ class GetRecentDownloadsHandler(ReadHandler):
 def pypistats_range(start: date | None, end: date | None, last: date, today: date) -> tuple[date, date]:
     """pypistats.org's 180 days ending on the last imported day, narrowed or moved by start and end dates."""
     start, end = check_day("start_date", start, today), check_day("end_date", end, today) or last
-    start = start or end - timedelta(days=PYPISTATS_WINDOW_DAYS - 1)
+    start = start or open_start(end, PYPISTATS_WINDOW_DAYS)
     check_range(start, end, MAX_SERIES_DAYS)
     return start, end
 

@@ -18,6 +18,7 @@ from pepy.application.queries.common import (
     check_day,
     check_limit,
     check_range,
+    open_start,
     project_name,
     window,
 )
@@ -154,7 +155,7 @@ class GetDownloadSeriesHandler(ReadHandler):
         matches = version_filter(query.versions) if query.versions is not None else None
         today = self._clock()
         end = check_day("end", query.end, today) or self.last_day()
-        start = check_day("start", query.start, today) or end - timedelta(days=WINDOW_DAYS["month"] - 1)
+        start = check_day("start", query.start, today) or open_start(end, WINDOW_DAYS["month"])
         check_range(start, end, MAX_SERIES_DAYS)
         versions = None
         if matches is not None:

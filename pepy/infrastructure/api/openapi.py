@@ -296,7 +296,7 @@ def _paths() -> dict:
             },
             [
                 NAME,
-                _query("start", "The first day; defaults to 29 days before the end", DAY),
+                _query("start", "The first day; defaults to 29 days before the end, 2016-01-22 at the earliest", DAY),
                 _query("end", "The last day; defaults to the last imported day", DAY),
                 _query("granularity", "day, ISO week or month", _enum("day", "week", "month", default="day")),
                 _query("breakdown", f"Split by version, mirrors or one of {categories}", _enum(*SERIES_BREAKDOWNS)),
