@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8080
 HOST ?= 127.0.0.1
+# Line and branch coverage of pepy/ that `make test` holds: the measured figure, rounded down (README, Tests).
+COVERAGE_FLOOR := 90
 # The compose plugin if the docker CLI has it, else the standalone docker-compose.
 COMPOSE ?= $(shell docker compose version >/dev/null 2>&1 && echo 'docker compose' || echo docker-compose)
 INVENTORY ?= ansible/inventory/example
@@ -35,8 +37,8 @@ setup: $(STAMP) ## Create .venv and install the pinned dependencies
 run: $(STAMP) ## Serve the API on http://127.0.0.1:8080 (embedded PostgreSQL and demo data unless PEPY_DATABASE_URL is set)
 	$(BIN)/pepy serve --host $(HOST) --port $(PORT) --demo
 
-test: $(STAMP) ## Run the whole test suite against a real PostgreSQL
-	$(BIN)/pytest
+test: $(STAMP) ## Run the whole test suite against a real PostgreSQL; report coverage, fail under COVERAGE_FLOOR
+	$(BIN)/pytest --cov --cov-report=term --cov-fail-under=$(COVERAGE_FLOOR)
 
 lint: $(STAMP) ## Check formatting and lint with ruff; check the Ansible playbooks (syntax, ansible-lint, offline)
 	$(BIN)/ruff format --check pepy tests

@@ -165,7 +165,9 @@ def test_pypistats_unknown_package_is_404_everywhere(api_client, endpoint):
         ("/api/packages/demo-pkg/overall?mirrors=maybe", "mirrors"),
         ("/api/packages/demo-pkg/overall?start_date=2026-13-01", "start_date"),
         ("/api/packages/demo-pkg/system?end_date=20261120", "end_date"),
-        ("/api/packages/demo-pkg/system?start_date=2026-11-20&end_date=2026-11-01", "end"),
+        ("/api/packages/demo-pkg/system?start_date=2026-11-20&end_date=2026-11-01", "end_date"),
+        ("/api/packages/demo-pkg/system?os=" + "x" * 101, "os"),
+        ("/api/packages/demo-pkg/python_major?version=" + "3" * 101, "version"),
         ("/api/packages/demo-pkg/python_minor?version=" + "9" * 300, "version"),
     ],
 )

@@ -148,9 +148,9 @@ def test_pypistats_180_days_ending_near_pypis_first_day_start_on_it():
     [
         (date(2016, 1, 21), None, "start_date: must be between 2016-01-22 and today (2026-11-21), not 2016-01-21"),
         (None, date(2026, 11, 22), "end_date: must be between 2016-01-22 and today (2026-11-21), not 2026-11-22"),
-        (date(2020, 1, 1), None, "end: the range is 2516 days; at most 1098 are allowed"),
-        (date(2026, 11, 10), date(2026, 11, 1), "end: 2026-11-01 is before the start 2026-11-10"),
-        (TODAY, None, "end: 2026-11-20 is before the start 2026-11-21"),
+        (date(2020, 1, 1), None, "end_date: the range is 2516 days; at most 1098 are allowed"),
+        (date(2026, 11, 10), date(2026, 11, 1), "end_date: 2026-11-01 is before the start 2026-11-10"),
+        (TODAY, None, "end_date: 2026-11-20 is before the start 2026-11-21"),
     ],
 )
 def test_pypistats_refuses_days_outside_the_history_long_and_backward_ranges(start, end, message):
@@ -203,18 +203,23 @@ def test_a_category_filter_keeps_one_category_regardless_of_case_null_being_the_
 
 
 @pytest.mark.parametrize("category", ["", "x" * 101])
-def test_a_category_filter_longer_than_100_characters_or_empty_is_refused(category):
-    query = GetCategoryDownloads("demo-pkg", Breakdown.SYSTEM, category)
+@pytest.mark.parametrize(
+    ("breakdown", "parameter"),
+    [(Breakdown.SYSTEM, "os"), (Breakdown.PYTHON_MAJOR, "version"), (Breakdown.PYTHON_MINOR, "version")],
+)
+def test_a_category_filter_longer_than_100_characters_or_empty_is_refused_naming_its_parameter(
+    category, breakdown, parameter
+):
+    query = GetCategoryDownloads("demo-pkg", breakdown, category)
 
-    assert refusal(GetCategoryDownloadsHandler, query) == "category: must be 1 to 100 characters long"
+    assert refusal(GetCategoryDownloadsHandler, query) == f"{parameter}: must be 1 to 100 characters long"
 
 
-def test_the_version_breakdown_has_no_categories():
-    query = GetCategoryDownloads("demo-pkg", Breakdown.VERSION)
+@pytest.mark.parametrize("breakdown", [Breakdown.VERSION, Breakdown.COUNTRY])
+def test_only_pypistats_breakdowns_have_its_category_view(breakdown):
+    query = GetCategoryDownloads("demo-pkg", breakdown)
 
-    assert refusal(GetCategoryDownloadsHandler, query) == (
-        "breakdown: must be one of python_major, python_minor, system, installer, country, ci, file_type"
-    )
+    assert refusal(GetCategoryDownloadsHandler, query) == "breakdown: must be one of python_major, python_minor, system"
 
 
 @pytest.mark.parametrize(

@@ -71,12 +71,14 @@ def check_day(parameter: str, day: date | None, today: date) -> date | None:
     return day
 
 
-def check_range(start: date, end: date, max_days: int) -> None:
+def check_range(start: date, end: date, max_days: int, end_parameter: str = "end") -> None:
     """A range that does not run backwards and is at most max_days long (its days are checked by check_day)."""
     if end < start:
-        raise InvalidParameter("end", f"{end} is before the start {start}")
+        raise InvalidParameter(end_parameter, f"{end} is before the start {start}")
     if (end - start).days + 1 > max_days:
-        raise InvalidParameter("end", f"the range is {(end - start).days + 1} days; at most {max_days} are allowed")
+        raise InvalidParameter(
+            end_parameter, f"the range is {(end - start).days + 1} days; at most {max_days} are allowed"
+        )
 
 
 @dataclass(frozen=True)

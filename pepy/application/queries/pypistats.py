@@ -16,13 +16,15 @@ from pepy.application.queries.common import (
     project_name,
     window,
 )
-from pepy.domain.downloads import CATEGORY_BREAKDOWNS, Breakdown
+from pepy.domain.downloads import Breakdown
 from pepy.domain.errors import ProjectNotFound
 from pepy.domain.read_models import CategoryDay, CategoryDownloads
 
 PYPISTATS_WINDOW_DAYS = 180
 # The longest category a client may filter by; stored categories may be longer, and then match none.
 MAX_CATEGORY_FILTER_LENGTH = 100
+# The query-string parameter that filters each breakdown's categories, as pypistats.org names it.
+CATEGORY_PARAMETERS = {Breakdown.PYTHON_MAJOR: "version", Breakdown.PYTHON_MINOR: "version", Breakdown.SYSTEM: "os"}
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ def pypistats_range(start: date | None, end: date | None, last: date, today: dat
     """pypistats.org's 180 days ending on the last imported day, narrowed or moved by start and end dates."""
     start, end = check_day("start_date", start, today), check_day("end_date", end, today) or last
     start = start or open_start(end, PYPISTATS_WINDOW_DAYS)
-    check_range(start, end, MAX_SERIES_DAYS)
+    check_range(start, end, MAX_SERIES_DAYS, "end_date")
     return start, end
 
 
@@ -112,10 +114,12 @@ class GetCategoryDownloadsHandler(ReadHandler):
     """Validates the breakdown and category, and reads the window."""
 
     def __call__(self, query: GetCategoryDownloads) -> CategoryDownloads:
-        if query.breakdown not in CATEGORY_BREAKDOWNS:
-            raise InvalidParameter("breakdown", f"must be one of {', '.join(CATEGORY_BREAKDOWNS)}")
+        if query.breakdown not in CATEGORY_PARAMETERS:
+            raise InvalidParameter("breakdown", f"must be one of {', '.join(CATEGORY_PARAMETERS)}")
         if query.category is not None and not 1 <= len(query.category) <= MAX_CATEGORY_FILTER_LENGTH:
-            raise InvalidParameter("category", f"must be 1 to {MAX_CATEGORY_FILTER_LENGTH} characters long")
+            raise InvalidParameter(
+                CATEGORY_PARAMETERS[query.breakdown], f"must be 1 to {MAX_CATEGORY_FILTER_LENGTH} characters long"
+            )
         name = project_name(query.name)
         start, end = pypistats_range(query.start, query.end, self.last_day(), self._clock())
         category = None if query.category is None or query.category.lower() == "null" else query.category

@@ -10,6 +10,7 @@ from dependency_injector.wiring import Provide, inject
 from flask import Blueprint, jsonify
 
 from pepy.application.queries.pypistats import (
+    CATEGORY_PARAMETERS,
     GetCategoryDownloads,
     GetCategoryDownloadsHandler,
     GetOverallDownloads,
@@ -56,10 +57,9 @@ def overall(name: str, get_overall: GetOverallDownloadsHandler = Provide[Contain
     return _answer("overall_downloads", get_overall(query))
 
 
-def _categories(get_categories: GetCategoryDownloadsHandler, name: str, breakdown: Breakdown, parameter: str):
-    query = GetCategoryDownloads(
-        name, breakdown, params.text(parameter), params.day("start_date"), params.day("end_date")
-    )
+def _categories(get_categories: GetCategoryDownloadsHandler, name: str, breakdown: Breakdown):
+    category = params.text(CATEGORY_PARAMETERS[breakdown])
+    query = GetCategoryDownloads(name, breakdown, category, params.day("start_date"), params.day("end_date"))
     return _answer(f"{breakdown}_downloads", get_categories(query))
 
 
@@ -68,7 +68,7 @@ def _categories(get_categories: GetCategoryDownloadsHandler, name: str, breakdow
 @inject
 def python_major(name: str, get_categories: GetCategoryDownloadsHandler = Provide[Container.get_category_downloads]):
     """Daily non-mirror downloads per Python major version (`version` keeps one, `null` the unknown)."""
-    return _categories(get_categories, name, Breakdown.PYTHON_MAJOR, "version")
+    return _categories(get_categories, name, Breakdown.PYTHON_MAJOR)
 
 
 @blueprint.get("/api/packages/<name:name>/python_minor")
@@ -76,7 +76,7 @@ def python_major(name: str, get_categories: GetCategoryDownloadsHandler = Provid
 @inject
 def python_minor(name: str, get_categories: GetCategoryDownloadsHandler = Provide[Container.get_category_downloads]):
     """Daily non-mirror downloads per Python minor version (`version` keeps one, `null` the unknown)."""
-    return _categories(get_categories, name, Breakdown.PYTHON_MINOR, "version")
+    return _categories(get_categories, name, Breakdown.PYTHON_MINOR)
 
 
 @blueprint.get("/api/packages/<name:name>/system")
@@ -84,4 +84,4 @@ def python_minor(name: str, get_categories: GetCategoryDownloadsHandler = Provid
 @inject
 def system(name: str, get_categories: GetCategoryDownloadsHandler = Provide[Container.get_category_downloads]):
     """Daily non-mirror downloads per operating system (`os` keeps one, matched without regard to case)."""
-    return _categories(get_categories, name, Breakdown.SYSTEM, "os")
+    return _categories(get_categories, name, Breakdown.SYSTEM)

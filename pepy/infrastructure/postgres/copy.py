@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pepy.domain.downloads import DayRow
+from pepy.domain.downloads import Breakdown, DayRow
 
 _SPECIAL = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+# A breakdown's plain text: formatting the enum member itself costs a third of a line's time, per row.
+_BREAKDOWN_TEXT = {b: b.value for b in Breakdown}
 
 
 def copy_text(value: str | None) -> str:
@@ -21,7 +23,8 @@ def copy_text(value: str | None) -> str:
 def copy_line(row: DayRow) -> str:
     """A DayRow as one COPY line."""
     project, breakdown, category, downloads, non_mirror, pip = row
-    return f"{copy_text(project)}\t{copy_text(breakdown)}\t{copy_text(category)}\t{downloads}\t{non_mirror}\t{pip}\n"
+    breakdown_text = _BREAKDOWN_TEXT.get(breakdown) or copy_text(breakdown)
+    return f"{copy_text(project)}\t{breakdown_text}\t{copy_text(category)}\t{downloads}\t{non_mirror}\t{pip}\n"
 
 
 class CopyStream:
