@@ -41,8 +41,10 @@ def private_checkout(monkeypatch):
 
 
 def serve_once(capsys) -> tuple[str, list[str]]:
-    """Start the server as `pepy serve` does, write to it and read back; returns stderr and the tables it saw."""
-    with Runtime(Settings.from_env()).database_url() as url:
+    """Start the server as `pepy serve --demo` does (asking for it twice, nested), write to it and read back;
+    returns stderr and the tables it saw."""
+    runtime = Runtime(Settings.from_env())
+    with runtime.database_url(), runtime.database_url() as url:
         conn = psycopg2.connect(url)
         with conn, conn.cursor() as cur:
             cur.execute("CREATE TABLE IF NOT EXISTS kept (n int)")

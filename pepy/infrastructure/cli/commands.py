@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import os
 import signal
 import subprocess
@@ -53,6 +54,13 @@ class Runtime:
         if self.settings.database_url:
             yield self.settings.database_url
             return
+        with local_database(self._server_folder, self.settings.embedded_port) as url:
+            migrate.upgrade(url)
+            yield url
+
+    @functools.cached_property
+    def _server_folder(self) -> Path:
+        # Once per process: `serve --demo` asks for the database twice, and the line is said once.
         wanted = Path(self.settings.data_dir).resolve() / "postgres"
         folder = server_folder(wanted)
         if folder != wanted:
@@ -61,9 +69,7 @@ class Runtime:
                 f"its data lives in {folder}",
                 err=True,
             )
-        with local_database(folder, self.settings.embedded_port) as url:
-            migrate.upgrade(url)
-            yield url
+        return folder
 
     @contextlib.contextmanager
     def container(self) -> Iterator[Container]:
