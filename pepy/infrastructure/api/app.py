@@ -5,14 +5,15 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.routing import PathConverter
 
-from pepy.infrastructure.api import badges, docs, limits, observability, pypistats, v3, views
+from pepy.infrastructure.api import badges, docs, limits, observability, pypistats, request_log, v3, views
 from pepy.infrastructure.api.caching import AnswerCache
 from pepy.infrastructure.api.cors import parse_origins, register_cors
 from pepy.infrastructure.api.errors import register_error_handlers
 from pepy.infrastructure.container import Container
 
-# Every blueprint whose views receive handlers from the container.
-API_MODULES = (views, badges, pypistats, v3, docs)
+# Every API module; the app registers each one's blueprint. The request log comes first, so that its timer starts
+# before every other hook of a request and stops after them.
+API_MODULES = (request_log, views, badges, pypistats, v3, docs)
 
 
 class NameConverter(PathConverter):

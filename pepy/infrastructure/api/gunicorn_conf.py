@@ -34,7 +34,6 @@ keepalive = 5
 # 1,000 req/s over 4 workers, every 7 minutes or so. 0 never recycles.
 max_requests = _whole_number("PEPY_MAX_REQUESTS", 100_000, 0)
 max_requests_jitter = max_requests // 10
-accesslog = "-" if os.environ.get("PEPY_ACCESS_LOG", "0") == "1" else None
 errorlog = "-"
 wsgi_app = "pepy.infrastructure.api.wsgi:app"
 
