@@ -7,6 +7,8 @@ import os
 import shutil
 import tempfile
 
+from gunicorn.http.message import MAX_REQUEST_LINE
+
 from pepy.infrastructure.settings import ConfigurationError, whole_number
 
 
@@ -20,9 +22,13 @@ def _whole_number(name: str, default: int, minimum: int) -> int:
 
 bind = os.environ.get("PEPY_BIND", "127.0.0.1:8080")
 workers = _whole_number("PEPY_WORKERS", multiprocessing.cpu_count() * 2, 1)
-# Threads let a worker overlap its database waits; each thread draws from the worker's pool.
-worker_class = "gthread"
+# Threads let a worker overlap its database waits; each thread draws from the worker's pool. The worker is gthread,
+# answering in the API's JSON the requests gunicorn refuses itself.
+worker_class = "pepy.infrastructure.api.worker.JsonErrorWorker"
 threads = _whole_number("PEPY_THREADS", 4, 1)
+# The longest request line gunicorn reads (its default is 4094), so long names and `versions=` lists reach the app,
+# whose caps answer them with a reason.
+limit_request_line = MAX_REQUEST_LINE
 # Load the app once in the master, so a configuration error stops start-up instead of every worker.
 preload_app = True
 # gunicorn's control socket sits at one path per user, so two servers (tests, benchmarks) would contend for it.
