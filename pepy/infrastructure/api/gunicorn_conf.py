@@ -24,7 +24,7 @@ bind = os.environ.get("PEPY_BIND", "127.0.0.1:8080")
 workers = _whole_number("PEPY_WORKERS", multiprocessing.cpu_count() * 2, 1)
 # Threads let a worker overlap its database waits; each thread draws from the worker's pool. The worker is gthread,
 # answering in the API's JSON the requests gunicorn refuses itself.
-worker_class = "pepy.infrastructure.api.worker.JsonErrorWorker"
+worker_class = "pepy.infrastructure.api.worker.ApiWorker"
 threads = _whole_number("PEPY_THREADS", 4, 1)
 # The longest request line gunicorn reads (its default is 4094), so long names and `versions=` lists reach the app,
 # whose caps answer them with a reason.

@@ -1,10 +1,15 @@
-"""Requests gunicorn refuses before the app sees them are answered in the API's JSON, like every other error."""
+"""The gunicorn worker: requests gunicorn refuses before the app sees them are answered in the API's JSON, like every
+other error, and a worker told to quit many times at once quits."""
 
 from __future__ import annotations
 
 import http.client
 import json
+import os
+import signal
 import socket
+import time
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -87,3 +92,27 @@ def test_a_malformed_request_line_is_a_json_400(port, request_line):
     assert lines[0] == "HTTP/1.1 400 Bad Request"
     assert {"Connection: close", "Content-Type: application/json", f"Content-Length: {len(body)}"} <= set(lines[1:])
     assert json.loads(body)["error"] == 400
+
+
+def test_workers_quit_at_once_however_many_times_they_are_told(database_url, tmp_path):
+    # Ctrl-C sends SIGINT to every process, and the master then sends its workers SIGQUIT: a signal that arrives
+    # while the worker is still handling the first must change nothing.
+    with live_server.gunicorn(database_url, tmp_path, workers=4) as server:
+        children = Path(f"/proc/{server.pid}/task/{server.pid}/children")
+        deadline = time.monotonic() + 10
+        while len(workers := {int(pid) for pid in children.read_text().split()}) < 4:
+            assert time.monotonic() < deadline, "the workers did not all start"
+            time.sleep(0.1)
+        time.sleep(1)  # until every worker has set its signal handlers
+        started = time.monotonic()
+        for worker in workers:
+            os.kill(worker, signal.SIGINT)
+        while workers and time.monotonic() - started < 0.5:
+            for worker in list(workers):
+                try:
+                    os.kill(worker, signal.SIGQUIT)
+                except ProcessLookupError:
+                    workers.discard(worker)
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=30)
+        assert time.monotonic() - started < 5, "a worker hung until the master killed it"
