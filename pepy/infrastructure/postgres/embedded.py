@@ -1,7 +1,7 @@
 """A private PostgreSQL server in a folder, started from the machine's PostgreSQL binaries.
 
-`make run` keeps one under ./.pepy/ when PEPY_DATABASE_URL is unset; the test harness starts a throwaway
-one when no server answers.
+`make run` keeps one under ./.pepy/ when PEPY_DATABASE_URL is unset (or, as root when the postgres user cannot
+reach that, under /var/tmp); the test harness starts a throwaway one when no server answers.
 """
 
 from __future__ import annotations
@@ -63,7 +63,16 @@ def server_folder(folder: Path) -> Path:
     the postgres user, which the server then runs as, cannot reach it. Then it is a folder of its own under
     /var/tmp, named after `folder`'s absolute path (the same one at every start), created 0700 for postgres."""
     folder = Path(folder).resolve()
-    if os.geteuid() != 0 or _postgres_can_enter(folder.parent):
+    if os.geteuid() != 0:
+        return folder
+    try:
+        postgres_uid = pwd.getpwnam("postgres").pw_uid
+    except KeyError:
+        raise EmbeddedPostgresError(
+            "As root, the embedded server runs as the postgres user, and there is none: install PostgreSQL "
+            "(Debian: apt-get install postgresql) or set PEPY_DATABASE_URL to a running server"
+        ) from None
+    if _postgres_can_enter(folder.parent):
         return folder
     digest = hashlib.sha256(str(folder).encode()).hexdigest()[:16]
     shared = SHARED_PARENT / f"pepy-postgres-{digest}"
@@ -72,7 +81,7 @@ def server_folder(folder: Path) -> Path:
     # The name is predictable in a folder everyone writes to: a folder planted there by another user, or a
     # symbolic link, must not be handed to postgres.
     info = shared.lstat()
-    if not stat.S_ISDIR(info.st_mode) or info.st_uid not in (0, pwd.getpwnam("postgres").pw_uid):
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid not in (0, postgres_uid):
         raise EmbeddedPostgresError(
             f"{shared} exists and is not pepy's: remove it, or set PEPY_DATA_DIR to a folder the postgres user "
             "can reach"
