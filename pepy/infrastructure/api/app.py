@@ -14,14 +14,16 @@ from pepy.infrastructure.api import (
     limits,
     observability,
     pypistats,
+    request_log,
     v3,
     views,
 )
 from pepy.infrastructure.container import Container
 
 # Every API module: each is wired to the container and registers its blueprint, in this order. The order is the
-# order of their app-wide hooks: before a view, metrics start then limits admit; after it, they run in reverse.
-API_MODULES = (errors, cors, observability, limits, caching, views, badges, pypistats, v3, docs)
+# order of their app-wide hooks: before a view, the request log's timer starts first and limits admit last; after
+# it, they run in reverse, so the request log stops its timer after every other hook.
+API_MODULES = (request_log, errors, cors, observability, limits, caching, views, badges, pypistats, v3, docs)
 
 
 class NameConverter(PathConverter):

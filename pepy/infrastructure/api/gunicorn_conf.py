@@ -7,6 +7,8 @@ import os
 import shutil
 import tempfile
 
+from gunicorn.http.message import MAX_REQUEST_LINE
+
 from pepy.infrastructure.settings import ConfigurationError, whole_number
 
 
@@ -20,9 +22,13 @@ def _whole_number(name: str, default: int, minimum: int) -> int:
 
 bind = os.environ.get("PEPY_BIND", "127.0.0.1:8080")
 workers = _whole_number("PEPY_WORKERS", multiprocessing.cpu_count() * 2, 1)
-# Threads let a worker overlap its database waits; each thread draws from the worker's pool.
-worker_class = "gthread"
+# Threads let a worker overlap its database waits; each thread draws from the worker's pool. The worker is gthread,
+# answering in the API's JSON the requests gunicorn refuses itself.
+worker_class = "pepy.infrastructure.api.worker.ApiWorker"
 threads = _whole_number("PEPY_THREADS", 4, 1)
+# The longest request line gunicorn reads (its default is 4094), so long names and `versions=` lists reach the app,
+# whose caps answer them with a reason.
+limit_request_line = MAX_REQUEST_LINE
 # Load the app once in the master, so a configuration error stops start-up instead of every worker.
 preload_app = True
 # gunicorn's control socket sits at one path per user, so two servers (tests, benchmarks) would contend for it.
@@ -34,7 +40,6 @@ keepalive = 5
 # 1,000 req/s over 4 workers, every 7 minutes or so. 0 never recycles.
 max_requests = _whole_number("PEPY_MAX_REQUESTS", 100_000, 0)
 max_requests_jitter = max_requests // 10
-accesslog = "-" if os.environ.get("PEPY_ACCESS_LOG", "0") == "1" else None
 errorlog = "-"
 wsgi_app = "pepy.infrastructure.api.wsgi:app"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import os
 import signal
 import subprocess
@@ -31,7 +32,7 @@ from pepy.infrastructure.files.demo import write_demo_rows
 from pepy.infrastructure.files.totals import read_base_totals
 from pepy.infrastructure.logging import configure_logging
 from pepy.infrastructure.postgres import migrate
-from pepy.infrastructure.postgres.embedded import EmbeddedPostgresError, local_database
+from pepy.infrastructure.postgres.embedded import EmbeddedPostgresError, local_database, server_folder
 from pepy.infrastructure.settings import ConfigurationError, Settings
 
 GUNICORN_CONFIG = Path(__file__).resolve().parent.parent / "api" / "gunicorn_conf.py"
@@ -48,13 +49,27 @@ class Runtime:
 
     @contextlib.contextmanager
     def database_url(self) -> Iterator[str]:
-        """PEPY_DATABASE_URL, or in development the private server under PEPY_DATA_DIR."""
+        """PEPY_DATABASE_URL, or in development the private server under PEPY_DATA_DIR (or, when root's postgres
+        user cannot reach that, under /var/tmp, which a line on stderr says)."""
         if self.settings.database_url:
             yield self.settings.database_url
             return
-        with local_database(Path(self.settings.data_dir) / "postgres", self.settings.embedded_port) as url:
+        with local_database(self._server_folder, self.settings.embedded_port) as url:
             migrate.upgrade(url)
             yield url
+
+    @functools.cached_property
+    def _server_folder(self) -> Path:
+        # Once per process: `serve --demo` asks for the database twice, and the line is said once.
+        wanted = Path(self.settings.data_dir).resolve() / "postgres"
+        folder = server_folder(wanted)
+        if folder != wanted:
+            click.echo(
+                f"The embedded PostgreSQL runs as the postgres user, which cannot reach {wanted.parent}: "
+                f"its data lives in {folder}",
+                err=True,
+            )
+        return folder
 
     @contextlib.contextmanager
     def container(self) -> Iterator[Container]:

@@ -1,16 +1,19 @@
 """A private PostgreSQL server in a folder, started from the machine's PostgreSQL binaries.
 
-`make run` keeps one under ./.pepy/ when PEPY_DATABASE_URL is unset; the test harness starts a throwaway
-one when no server answers.
+`make run` keeps one under ./.pepy/ when PEPY_DATABASE_URL is unset (or, as root when the postgres user cannot
+reach that, under /var/tmp); the test harness starts a throwaway one when no server answers.
 """
 
 from __future__ import annotations
 
 import contextlib
 import glob
+import hashlib
 import os
+import pwd
 import shutil
 import socket
+import stat
 import subprocess
 import time
 from collections.abc import Iterator
@@ -19,6 +22,9 @@ from pathlib import Path
 import psycopg2
 
 DATABASE = "pepy"
+# Where a server whose folder the postgres user cannot reach keeps its files instead: kept across reboots, unlike
+# /tmp, and reachable by every user.
+SHARED_PARENT = Path("/var/tmp")
 
 
 class EmbeddedPostgresError(RuntimeError):
@@ -50,6 +56,45 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def server_folder(folder: Path) -> Path:
+    """The folder the server for `folder` keeps its files in: `folder` itself, unless this process is root and
+    the postgres user, which the server then runs as, cannot reach it. Then it is a folder of its own under
+    /var/tmp, named after `folder`'s absolute path (the same one at every start), created 0700 for postgres."""
+    folder = Path(folder).resolve()
+    if os.geteuid() != 0:
+        return folder
+    try:
+        postgres_uid = pwd.getpwnam("postgres").pw_uid
+    except KeyError:
+        raise EmbeddedPostgresError(
+            "As root, the embedded server runs as the postgres user, and there is none: install PostgreSQL "
+            "(Debian: apt-get install postgresql) or set PEPY_DATABASE_URL to a running server"
+        ) from None
+    if _postgres_can_enter(folder.parent):
+        return folder
+    digest = hashlib.sha256(str(folder).encode()).hexdigest()[:16]
+    shared = SHARED_PARENT / f"pepy-postgres-{digest}"
+    with contextlib.suppress(FileExistsError):
+        shared.mkdir(mode=0o700)
+    # The name is predictable in a folder everyone writes to: a folder planted there by another user, or a
+    # symbolic link, must not be handed to postgres.
+    info = shared.lstat()
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid not in (0, postgres_uid):
+        raise EmbeddedPostgresError(
+            f"{shared} exists and is not pepy's: remove it, or set PEPY_DATA_DIR to a folder the postgres user "
+            "can reach"
+        )
+    shared.chmod(0o700)
+    return shared
+
+
+def _postgres_can_enter(folder: Path) -> bool:
+    # The folders not made yet will be made by root, reachable under its usual umask (022): the nearest existing
+    # one decides.
+    existing = next(f for f in (folder, *folder.parents) if f.exists())
+    return subprocess.run(["runuser", "-u", "postgres", "--", "test", "-x", str(existing)]).returncode == 0
 
 
 class EmbeddedPostgres:
