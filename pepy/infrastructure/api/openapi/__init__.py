@@ -1,0 +1,56 @@
+"""The OpenAPI 3 document of every route: parameters, answers and their schemas, errors included.
+
+Each API family's paths are a module of this package; schema holds the building blocks they share.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import Flask
+
+from pepy.application.queries.common import MAX_LIMIT, MAX_SERIES_DAYS
+from pepy.application.queries.v3 import MAX_SERIES_POINTS
+from pepy.infrastructure.api.openapi.operations import documentation_paths, operations_paths
+from pepy.infrastructure.api.openapi.pepy_tech import pepy_tech_paths
+from pepy.infrastructure.api.openapi.pypistats import pypistats_paths
+from pepy.infrastructure.api.openapi.v3 import v3_paths
+
+
+def _paths() -> dict:
+    return operations_paths() | pepy_tech_paths() | pypistats_paths() | v3_paths() | documentation_paths()
+
+
+def openapi_path(rule: str) -> str:
+    """A Flask rule (/badge/<name:name>) as an OpenAPI path (/badge/{name})."""
+    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule)
+
+
+def document(app: Flask) -> dict:
+    """The document for the routes the app has (routes registered by other modules are described too)."""
+    routes = {openapi_path(rule.rule) for rule in app.url_map.iter_rules()}
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "pepy",
+            "version": "3",
+            "description": (
+                "PyPI download statistics: pepy.tech's and pypistats.org's APIs, and pepy's own /api/v3. "
+                f'Every error is JSON {{"error": status, "message": …}} except badges, which are images. '
+                f"Caps: series of at most {MAX_SERIES_DAYS} days and {MAX_SERIES_POINTS} points; limit at most "
+                f"{MAX_LIMIT}."
+            ),
+        },
+        "paths": {path: item for path, item in _paths().items() if path in routes},
+        "components": {
+            "schemas": {
+                "Error": {
+                    "type": "object",
+                    "properties": {"error": {"type": "integer"}, "message": {"type": "string"}},
+                    "required": ["error", "message"],
+                    "additionalProperties": False,
+                }
+            },
+            "securitySchemes": {"ApiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"}},
+        },
+    }
