@@ -4,7 +4,9 @@ import psycopg2
 import psycopg2.extensions
 import pytest
 
+from pepy.domain.errors import DatabaseUnavailable
 from pepy.infrastructure.postgres.pool import ConnectionPool
+from tests.conftest import with_search_path
 
 
 def test_a_transactional_block_commits_together_and_rolls_back_together(db):
@@ -33,4 +35,18 @@ def test_an_autocommit_pool_leaves_no_transaction_open_and_keeps_each_statement(
     with pool.connection() as conn, conn.cursor() as cur:
         cur.execute("SELECT array_agg(n) FROM seen")
         assert cur.fetchone() == ([1],)
+    pool.close()
+
+
+def test_a_database_nobody_migrated_is_unavailable_with_the_fix_named(server_url):
+    # A search path naming a schema that does not exist: no table of pepy's can be found.
+    pool = ConnectionPool(with_search_path(server_url, "pepy_never_migrated"), max_connections=1)
+    with (
+        pytest.raises(
+            DatabaseUnavailable, match=r'"imports" does not exist: apply the migrations with `pepy db upgrade`'
+        ),
+        pool.connection() as conn,
+        conn.cursor() as cur,
+    ):
+        cur.execute("SELECT count(*) FROM imports")
     pool.close()

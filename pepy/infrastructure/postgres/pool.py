@@ -11,6 +11,7 @@ import threading
 from collections.abc import Iterator
 
 import psycopg2
+import psycopg2.errors
 import psycopg2.extensions
 import psycopg2.pool
 
@@ -83,6 +84,11 @@ class ConnectionPool:
         except (psycopg2.OperationalError, psycopg2.InterfaceError) as error:
             broken = True
             raise DatabaseUnavailable(str(error).strip()) from error
+        except psycopg2.errors.UndefinedTable as error:
+            # A database nobody migrated: the operator's fix, not a bug.
+            broken = not _rollback(conn)
+            message = str(error).strip().splitlines()[0]
+            raise DatabaseUnavailable(f"{message}: apply the migrations with `pepy db upgrade`") from error
         except BaseException:
             broken = not _rollback(conn)
             raise
