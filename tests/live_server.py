@@ -26,8 +26,11 @@ def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str,
 
 
 @contextlib.contextmanager
-def gunicorn(database_url: str, folder, workers: int = 1, **environment: str) -> Iterator[subprocess.Popen]:
-    """A running gunicorn (its process is yielded; its URL is `.base`), stopped when the block ends."""
+def gunicorn(
+    database_url: str, folder, workers: int = 1, stderr=subprocess.DEVNULL, **environment: str
+) -> Iterator[subprocess.Popen]:
+    """A running gunicorn (its process is yielded; its URL is `.base`), stopped when the block ends; `stderr` is
+    where its logs go."""
     port = free_port()
     env = {
         **os.environ,
@@ -43,7 +46,7 @@ def gunicorn(database_url: str, folder, workers: int = 1, **environment: str) ->
         [sys.executable, "-m", "gunicorn", "-c", "python:pepy.infrastructure.api.gunicorn_conf"],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=stderr,
     )
     server.base = f"http://127.0.0.1:{port}"
     try:

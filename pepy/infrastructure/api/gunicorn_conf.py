@@ -1,5 +1,6 @@
 """gunicorn's configuration, the same for `make run` and production; PEPY_* variables tune it."""
 
+import atexit
 import gc
 import glob
 import multiprocessing
@@ -63,6 +64,12 @@ def pre_fork(server, worker):
     # The app's modules are ~100,000 objects; scanning them took 122-315 ms per full collection under load,
     # a pause for every thread of the worker. Frozen, a full collection scans only the worker's own objects.
     gc.freeze()
+
+
+# Frozen objects are never freed, and at exit DuckDB's extension counts its still-living types and prints dozens of
+# "nanobind: leaked" lines per process; thawed before the interpreter's last collection, they are freed. Registered
+# here, in the master, so that every forked worker runs it too.
+atexit.register(gc.unfreeze)
 
 
 def child_exit(server, worker):
