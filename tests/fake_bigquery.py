@@ -34,6 +34,7 @@ DAY_SCHEMA = [
     ("downloads", "INTEGER"),
     ("non_mirror_downloads", "INTEGER"),
     ("pip_downloads", "INTEGER"),
+    ("ci_downloads", "INTEGER"),
 ]
 
 _LOCAL_TABLE = "raw_downloads"

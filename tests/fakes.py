@@ -57,17 +57,17 @@ class RowsSource(DownloadsSource):
             raise SourceFailed("failed at the end")
 
 
-def day_rows(project: str, versions: dict[str, tuple[int, int, int]], **breakdowns: dict) -> list[DayRow]:
-    """DayRows for one project: versions map to (downloads, non_mirror, pip); each breakdown maps
+def day_rows(project: str, versions: dict[str, tuple[int, ...]], **breakdowns: dict) -> list[DayRow]:
+    """DayRows for one project: versions map to (downloads, non_mirror, pip), or (..., ci); each breakdown maps
     category to (downloads, non_mirror). Without a breakdown given, a 'system' breakdown of one
     'Linux' category is added so the project's breakdowns sum to its total."""
-    rows = [DayRow(project, Breakdown.VERSION, v, d, n, p) for v, (d, n, p) in versions.items()]
+    rows = [DayRow(project, Breakdown.VERSION, v, *counts, *(0,) * (4 - len(counts))) for v, counts in versions.items()]
     if not breakdowns:
-        total = sum(d for d, _, _ in versions.values())
-        non_mirror = sum(n for _, n, _ in versions.values())
+        total = sum(counts[0] for counts in versions.values())
+        non_mirror = sum(counts[1] for counts in versions.values())
         breakdowns = {"system": {"Linux": (total, non_mirror)}}
     for breakdown, categories in breakdowns.items():
-        rows += [DayRow(project, Breakdown(breakdown), c, d, n, 0) for c, (d, n) in categories.items()]
+        rows += [DayRow(project, Breakdown(breakdown), c, d, n, 0, 0) for c, (d, n) in categories.items()]
     return rows
 
 

@@ -38,6 +38,7 @@ class DayRow(NamedTuple):
     `category` is None for the explicit null category (a missing or unparseable value), so that every
     breakdown sums to the project's day total; a missing version is stored as the version "".
     `non_mirror_downloads` counts rows whose installer is not a mirror; a NULL installer is not a mirror.
+    `ci_downloads` counts rows whose `details.ci` is true (false and NULL are not CI).
     """
 
     project: str
@@ -46,6 +47,7 @@ class DayRow(NamedTuple):
     downloads: int
     non_mirror_downloads: int
     pip_downloads: int
+    ci_downloads: int
 
 
 @dataclass

@@ -29,7 +29,8 @@ SELECT
   COUNT(*) AS downloads,
   COUNTIF(NOT is_mirror) AS non_mirror_downloads,
   -- COALESCE: DuckDB's COUNT_IF is NULL, not 0, when every condition in a group is NULL.
-  COUNTIF(COALESCE(installer = 'pip', FALSE)) AS pip_downloads
+  COUNTIF(COALESCE(installer = 'pip', FALSE)) AS pip_downloads,
+  COUNTIF(is_ci) AS ci_downloads
 FROM (
   SELECT
     LOWER(REGEXP_REPLACE(project, r'[-_.]+', '-')) AS project,
@@ -44,6 +45,7 @@ FROM (
     details.installer.name AS installer,
     country_code AS country,
     CASE details.ci WHEN TRUE THEN 'true' WHEN FALSE THEN 'false' END AS ci,
+    COALESCE(details.ci, FALSE) AS is_ci,
     file.type AS file_type,
     -- A NULL installer is not a mirror: counted on purpose, unlike pypistats.org.
     COALESCE(details.installer.name IN ({mirrors}), FALSE) AS is_mirror

@@ -36,7 +36,7 @@ def source(fake: FakeBigQuery, max_bytes: int = MAX_BYTES, page_size: int = 50_0
 
 
 def canned(n: int) -> list[tuple]:
-    return [(f"project-{i}", "version", f"1.{i}", 10 * i + 3, 10 * i + 2, 10 * i + 1) for i in range(n)]
+    return [(f"project-{i}", "version", f"1.{i}", 10 * i + 3, 10 * i + 2, 10 * i + 1, i) for i in range(n)]
 
 
 def raw(project: str = "demo", at: datetime = MIDNIGHT, installer: str | None = "pip", **details) -> dict:

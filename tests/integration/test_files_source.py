@@ -50,7 +50,7 @@ def answers(rows: list[DayRow]) -> dict[tuple[str, str], dict[str | None, tuple[
     result: dict = defaultdict(dict)
     for row in rows:
         assert (row.project, row.breakdown) not in result or row.category not in result[row.project, row.breakdown]
-        result[row.project, row.breakdown][row.category] = row[3:]
+        result[row.project, row.breakdown][row.category] = (row.downloads, row.non_mirror_downloads, row.pip_downloads)
     return result
 
 
@@ -106,6 +106,19 @@ def test_known_answers(tmp_path):
     assert result["foo-bar", "ci"] == {"true": (2, 1, 1), "false": (1, 1, 1), None: (5, 2, 0)}
     assert result["foo-bar", "file_type"] == {"bdist_wheel": (7, 3, 2), "sdist": (1, 1, 0)}
     assert result["other", "version"] == {"1.0": (1, 1, 1)}
+
+
+def test_ci_downloads_count_the_rows_whose_ci_is_true_in_every_breakdown(tmp_path):
+    # foo-bar's CI rows: 2.9 by pip (US, Linux, Python 3.12) and 2.10 by bandersnatch (US, no system, Python 3.8);
+    # ci false and ci NULL count as not CI.
+    ci = defaultdict(dict)
+    for row in read_rows(tmp_path, KNOWN_ROWS):
+        ci[row.project, row.breakdown][row.category] = row.ci_downloads
+    assert ci["foo-bar", "version"] == {"2.9": 1, "2.10": 1, None: 0}
+    assert ci["foo-bar", "ci"] == {"true": 2, "false": 0, None: 0}
+    assert ci["foo-bar", "country"] == {"US": 2, "DE": 0, None: 0}
+    assert ci["foo-bar", "system"] == {"Linux": 1, "Windows": 0, "Darwin": 0, "other": 0, None: 1}
+    assert ci["other", "version"] == {"1.0": 0}
 
 
 def test_every_breakdown_sums_to_the_version_total(tmp_path):

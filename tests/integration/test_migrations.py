@@ -13,6 +13,8 @@ ALL = [
     "0002.api-keys-and-rate-limits",
     "0003.day-version-documents",
     "0004.day-version-documents-backfill",
+    "0005.ci-per-version",
+    "0006.compact-version-documents",
 ]
 EXPECTED = {"projects", "project_days", "version_downloads", "category_downloads", "imports", "api_keys", "rate_limits"}
 
@@ -83,4 +85,15 @@ def test_the_day_documents_migration_fills_every_stored_day_from_its_versions(se
         (1, "2026-11-20", {"2.31.0": 4, "2.32.0": 2}, ["2.32.0"]),
         (2, "2026-11-19", {"3.0.0": 7}, ["3.0.0"]),
     ]
+    # Compact text, as the import writes it; and no CI split for days imported before it existed.
+    conn = psycopg2.connect(url)
+    with conn, conn.cursor() as cur:
+        cur.execute(
+            "SELECT versions_json, versions_without_ci_json FROM project_days "
+            "WHERE project_id = 1 AND day = '2026-11-19'"
+        )
+        assert cur.fetchone() == ('{"2.30.0":5,"2.31.0":10}', None)
+        cur.execute("SELECT count(*) FILTER (WHERE ci_downloads IS NULL), count(*) FROM version_downloads")
+        assert cur.fetchone() == (5, 5)
+    conn.close()
     reset_schema(server_url, schema, create=False)

@@ -1,5 +1,6 @@
 """The write side on real PostgreSQL: idempotent day replacement, exact totals, crash safety, the ledger."""
 
+import json
 import random
 from datetime import date, timedelta
 
@@ -187,14 +188,15 @@ def test_a_source_failing_part_way_leaves_the_previous_state(container, db, fail
 @pytest.mark.parametrize(
     ("row", "message"),
     [
-        (DayRow("requests", "version", "1.0", -1, 0, 0), "breaks a rule"),
-        (DayRow("requests", "version", "1.0", 5, 6, 0), "breaks a rule"),
-        (DayRow("requests", "version", "1.0", 5, 5, 6), "breaks a rule"),
-        (DayRow("requests", "colour", "red", 5, 5, 0), "breaks a rule"),
-        (DayRow("Not.Normalised", "version", "1.0", 5, 5, 0), "unnormalised project name"),
-        (DayRow("a" * 513, "version", "1.0", 5, 5, 0), "breaks a rule"),
-        (DayRow("requests", "system", "x" * 2000, 5, 5, 0), "breaks a rule"),
-        (DayRow("requests", "version", "1.0", "five", 5, 0), "breaks a rule"),
+        (DayRow("requests", "version", "1.0", -1, 0, 0, 0), "breaks a rule"),
+        (DayRow("requests", "version", "1.0", 5, 6, 0, 0), "breaks a rule"),
+        (DayRow("requests", "version", "1.0", 5, 5, 6, 0), "breaks a rule"),
+        (DayRow("requests", "colour", "red", 5, 5, 0, 0), "breaks a rule"),
+        (DayRow("Not.Normalised", "version", "1.0", 5, 5, 0, 0), "unnormalised project name"),
+        (DayRow("a" * 513, "version", "1.0", 5, 5, 0, 0), "breaks a rule"),
+        (DayRow("requests", "system", "x" * 2000, 5, 5, 0, 0), "breaks a rule"),
+        (DayRow("requests", "version", "1.0", "five", 5, 0, 0), "breaks a rule"),
+        (DayRow("requests", "version", "1.0", 5, 5, 0, 6), "breaks a rule"),
     ],
 )
 def test_rows_breaking_a_rule_are_refused_and_change_nothing(container, db, row, message):
@@ -248,3 +250,25 @@ def test_base_totals_refuse_a_project_listed_twice(container, db):
             LoadBaseTotals([(ProjectName("Foo.Bar"), Downloads(1)), (ProjectName("foo_bar"), Downloads(2))])
         )
     assert snapshot(db)["projects"] == []
+
+
+def test_each_version_keeps_its_ci_downloads_and_the_day_its_documents_with_and_without_ci(container, db):
+    # (downloads, non_mirror, pip, ci): 2.31.0 half from CI, 2.30.0 only from CI, 2.29.0 never.
+    rows = day_rows("requests", {"2.31.0": (10, 8, 6, 5), "2.30.0": (3, 3, 1, 3), "2.29.0": (2, 2, 2, 0)})
+    run_import(container, {DAY: rows})
+    conn = psycopg2.connect(db)
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT version, downloads, ci_downloads FROM version_downloads ORDER BY version")
+        assert cur.fetchall() == [("2.29.0", 2, 0), ("2.30.0", 3, 3), ("2.31.0", 10, 5)]
+        cur.execute("SELECT versions_json, versions_without_ci_json FROM project_days")
+        ((with_ci, without_ci),) = cur.fetchall()
+    # Compact; a version downloaded only by CI has no downloads without it.
+    assert " " not in with_ci + without_ci
+    assert json.loads(with_ci) == {"2.29.0": 2, "2.30.0": 3, "2.31.0": 10}
+    assert json.loads(without_ci) == {"2.29.0": 2, "2.31.0": 5}
+    # A changed re-run replaces the split with the day.
+    run_import(container, {DAY: day_rows("requests", {"2.31.0": (10, 8, 6, 10)})})
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT versions_json, versions_without_ci_json FROM project_days")
+        assert cur.fetchall() == [('{"2.31.0":10}', "{}")]
+    conn.close()

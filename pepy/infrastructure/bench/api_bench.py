@@ -77,7 +77,9 @@ def _project_rows(name: str, downloads: int, versions: int, rng: random.Random) 
     shares = _split(downloads, versions, rng)
     for n, count in enumerate(shares):
         mirror = mirrors * count // downloads
-        yield DayRow(name, Breakdown.VERSION, f"{n // 10}.{n % 10}.0", count, count - mirror, (count - mirror) // 2)
+        yield DayRow(
+            name, Breakdown.VERSION, f"{n // 10}.{n % 10}.0", count, count - mirror, (count - mirror) // 2, count // 10
+        )
     for breakdown, categories in (
         (Breakdown.PYTHON_MAJOR, ("3",)),
         (Breakdown.PYTHON_MINOR, PYTHONS),
@@ -85,7 +87,7 @@ def _project_rows(name: str, downloads: int, versions: int, rng: random.Random) 
     ):
         used = categories[: 1 + min(len(categories) - 1, len(str(downloads)) // 2)]
         for category, count in zip(used, _split(downloads, len(used), rng), strict=True):
-            yield DayRow(name, breakdown, category, count, count - mirrors * count // downloads, 0)
+            yield DayRow(name, breakdown, category, count, count - mirrors * count // downloads, 0, 0)
 
 
 def _split(total: int, parts: int, rng: random.Random) -> list[int]:

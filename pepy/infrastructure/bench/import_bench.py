@@ -101,7 +101,7 @@ def day_rows(projects: int, version_scale: float) -> Iterator[DayRow]:
         non_mirror = downloads - downloads // 20
         versions = versions_of(downloads, version_scale)
         for version, share in zip(VERSION_NAMES, split(downloads, versions), strict=False):
-            yield DayRow(name, Breakdown.VERSION, version, share, share - share // 20, share // 2)
+            yield DayRow(name, Breakdown.VERSION, version, share, share - share // 20, share // 2, share // 10)
         for breakdown, (cap, growth) in CATEGORY_CAPS.items():
             categories = max(1, min(cap, downloads, int(downloads**growth)))
             values = CATEGORY_VALUES[breakdown]
@@ -109,7 +109,7 @@ def day_rows(projects: int, version_scale: float) -> Iterator[DayRow]:
                 zip(split(downloads, categories), split(non_mirror, categories), strict=True)
             ):
                 yield DayRow(
-                    name, breakdown, values[n] if n < len(values) else None, share, min(share, non_mirror_share), 0
+                    name, breakdown, values[n] if n < len(values) else None, share, min(share, non_mirror_share), 0, 0
                 )
 
 

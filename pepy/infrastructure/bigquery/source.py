@@ -192,6 +192,7 @@ def _day_rows(rows: RowIterator) -> Iterator[DayRow]:
                     int(row["downloads"]),
                     int(row["non_mirror_downloads"]),
                     int(row["pip_downloads"]),
+                    int(row["ci_downloads"]),
                 )
     except api_exceptions.GoogleAPIError as error:
         raise SourceUnavailable(

@@ -22,9 +22,9 @@ def copy_text(value: str | None) -> str:
 
 def copy_line(row: DayRow) -> str:
     """A DayRow as one COPY line."""
-    project, breakdown, category, downloads, non_mirror, pip = row
+    project, breakdown, category, downloads, non_mirror, pip, ci = row
     breakdown_text = _BREAKDOWN_TEXT.get(breakdown) or copy_text(breakdown)
-    return f"{copy_text(project)}\t{breakdown_text}\t{copy_text(category)}\t{downloads}\t{non_mirror}\t{pip}\n"
+    return f"{copy_text(project)}\t{breakdown_text}\t{copy_text(category)}\t{downloads}\t{non_mirror}\t{pip}\t{ci}\n"
 
 
 class CopyStream:

@@ -35,7 +35,8 @@ CREATE TEMP TABLE staged_rows (
     category text CHECK (length(category) <= {MAX_STORED_CATEGORY_LENGTH}),
     downloads bigint NOT NULL CHECK (downloads >= 0),
     non_mirror_downloads bigint NOT NULL CHECK (non_mirror_downloads BETWEEN 0 AND downloads),
-    pip_downloads bigint NOT NULL CHECK (pip_downloads BETWEEN 0 AND downloads)
+    pip_downloads bigint NOT NULL CHECK (pip_downloads BETWEEN 0 AND downloads),
+    ci_downloads bigint NOT NULL CHECK (ci_downloads BETWEEN 0 AND downloads)
 ) ON COMMIT DROP
 """
 
@@ -52,8 +53,8 @@ ON CONFLICT DO NOTHING
 """
 
 _FILL_VERSIONS = """
-INSERT INTO {table} (project_id, day, version, downloads, non_mirror_downloads, pip_downloads)
-SELECT p.id, %(day)s, coalesce(s.category, ''), s.downloads, s.non_mirror_downloads, s.pip_downloads
+INSERT INTO {table} (project_id, day, version, downloads, non_mirror_downloads, pip_downloads, ci_downloads)
+SELECT p.id, %(day)s, coalesce(s.category, ''), s.downloads, s.non_mirror_downloads, s.pip_downloads, s.ci_downloads
 FROM staged_rows s JOIN projects p ON p.name = s.project
 WHERE s.breakdown = 'version'
 ORDER BY p.id
@@ -69,15 +70,19 @@ ORDER BY p.id
 
 # Both days' partitions are read in their unique index's (project_id, version) order and paired by a merge join
 # in one pass. Left to itself, the planner (with no statistics yet on the new partition) takes a nested loop of
-# one index probe per version row: 2.5 times slower, measured.
+# one index probe per version row: 2.5 times slower, measured. The documents are compact JSON, written as text in
+# that order (json_object_agg would write '{ "1.0" : 5 }', a fifth more bytes in every v2 answer).
 _REPLACE_PROJECT_DAYS = """
 SET LOCAL enable_nestloop = off;
 CREATE TEMP TABLE new_days ON COMMIT DROP AS
 SELECT v.project_id, sum(v.downloads)::bigint AS downloads, sum(v.non_mirror_downloads)::bigint AS non_mirror_downloads,
        sum(v.pip_downloads)::bigint AS pip_downloads,
-       json_object_agg(v.version, v.downloads)::text AS versions_json,
+       '{{' || string_agg(k.key || v.downloads, ',') || '}}' AS versions_json,
+       '{{' || coalesce(string_agg(k.key || (v.downloads - v.ci_downloads), ',')
+                        FILTER (WHERE v.downloads > v.ci_downloads), '') || '}}' AS versions_without_ci_json,
        array_agg(v.version) FILTER (WHERE before.project_id IS NULL) AS new_versions
 FROM {versions} v
+CROSS JOIN LATERAL (SELECT to_json(v.version)::text || ':' AS key) k
 LEFT JOIN version_downloads before
        ON before.day = %(day)s::date - 1 AND before.project_id = v.project_id AND before.version = v.version
 GROUP BY v.project_id;
@@ -93,8 +98,11 @@ FROM (
 WHERE p.id = d.project_id AND d.change <> 0;
 
 DELETE FROM project_days WHERE day = %(day)s;
-INSERT INTO project_days (project_id, day, downloads, non_mirror_downloads, pip_downloads, versions_json, new_versions)
-SELECT project_id, %(day)s, downloads, non_mirror_downloads, pip_downloads, versions_json, new_versions FROM new_days
+INSERT INTO project_days (project_id, day, downloads, non_mirror_downloads, pip_downloads, versions_json,
+                          versions_without_ci_json, new_versions)
+SELECT project_id, %(day)s, downloads, non_mirror_downloads, pip_downloads, versions_json, versions_without_ci_json,
+       new_versions
+FROM new_days
 ORDER BY project_id;
 """
 
@@ -262,8 +270,8 @@ class PostgresDownloadsRepository(DownloadsRepository):
                 # The day's per-version documents are its detail too: they go with its version partition.
                 if name.startswith("version_downloads_"):
                     cur.execute(
-                        "UPDATE project_days SET versions_json = NULL, new_versions = NULL "
-                        "WHERE day = to_date(%s, 'YYYYMMDD')",
+                        "UPDATE project_days SET versions_json = NULL, versions_without_ci_json = NULL, "
+                        "new_versions = NULL WHERE day = to_date(%s, 'YYYYMMDD')",
                         (name[-8:],),
                     )
                 cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(name)))
