@@ -5,7 +5,17 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from pepy.domain.access import ApiKey, Decision, InvalidApiKey, Tier, hash_secret, new_secret, validate_key_request
+from pepy.domain.access import (
+    READ,
+    SCOPES,
+    ApiKey,
+    Decision,
+    InvalidApiKey,
+    Tier,
+    hash_secret,
+    new_secret,
+    validate_key_request,
+)
 from pepy.domain.errors import DomainError
 from pepy.domain.ports import ApiKeyRepository, RateLimiter
 
@@ -18,11 +28,11 @@ class Unauthorized(DomainError):
 
 @dataclass(frozen=True)
 class CreateApiKey:
-    """Create a key; its secret is returned once and stored only as a hash."""
+    """Create a key with the scopes asked for (every key reads); its secret is returned once and stored as a hash."""
 
     name: str
     tier: str
-    admin: bool = False
+    scopes: tuple[str, ...] = ()
 
 
 class CreateApiKeyHandler:
@@ -33,8 +43,8 @@ class CreateApiKeyHandler:
         self._tiers = tiers
 
     def __call__(self, command: CreateApiKey) -> tuple[ApiKey, str]:
-        scopes = ("read", "admin") if command.admin else ("read",)
-        validate_key_request(command.name, command.tier, scopes, self._tiers)
+        validate_key_request(command.name, command.tier, command.scopes, self._tiers)
+        scopes = tuple(scope for scope in SCOPES if scope == READ or scope in command.scopes)
         secret = new_secret()
         return self._keys.add(command.name, hash_secret(secret), command.tier, scopes), secret
 

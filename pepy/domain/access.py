@@ -12,7 +12,9 @@ from pepy.domain.errors import DomainError
 
 KEY_PREFIX = "pepy_"
 _KEY_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._@-]{0,99}")
-SCOPES = ("read", "admin")
+# Every key reads; "pro" opens pepy.tech's paid endpoints; "admin" opens every endpoint, so it implies the others.
+READ, PRO, ADMIN = "read", "pro", "admin"
+SCOPES = (READ, PRO, ADMIN)
 
 
 class InvalidApiKey(DomainError):
@@ -43,10 +45,9 @@ class ApiKey:
     created_at: datetime
     revoked_at: datetime | None
 
-    @property
-    def is_admin(self) -> bool:
-        """Whether the key may call admin endpoints."""
-        return "admin" in self.scopes
+    def has_scope(self, scope: str) -> bool:
+        """Whether the key may call endpoints that need the scope: its own scopes, or any scope for admin."""
+        return scope in self.scopes or ADMIN in self.scopes
 
 
 def new_secret() -> str:

@@ -61,9 +61,12 @@ RECENT = {
     "type": "recent_downloads",
 }
 
-# Keys stored by loaded_database: one with the admin scope, one without.
+# Keys stored by loaded_database: one with the admin scope, one with pro, one that only reads, and an admin key
+# that was revoked.
 ADMIN_SECRET = "pepy_test-admin-secret"
+PRO_SECRET = "pepy_test-pro-secret"
 READ_SECRET = "pepy_test-read-secret"
+REVOKED_SECRET = "pepy_test-revoked-secret"
 
 
 def raw_row(day: date, project: str, version: str, installer: str, python: str | None, system: str) -> dict:
@@ -124,7 +127,10 @@ def loaded_database(database_url, tmp_path_factory):
     container = make_container(database_url)
     import_days(container, write_rows(tmp_path_factory.mktemp("rows") / "rows.ndjson"))
     container.api_keys().add("admin", hash_secret(ADMIN_SECRET), "pro", ("read", "admin"))
+    container.api_keys().add("pro", hash_secret(PRO_SECRET), "pro", ("read", "pro"))
     container.api_keys().add("reader", hash_secret(READ_SECRET), "free", ("read",))
+    container.api_keys().add("former", hash_secret(REVOKED_SECRET), "pro", ("read", "admin"))
+    container.api_keys().revoke("former")
     close(container)
     return database_url
 

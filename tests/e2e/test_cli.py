@@ -154,6 +154,43 @@ def test_demo_writes_raw_rows_and_imports_them(pepy, db, tmp_path):
     assert total(db, "requests") > 0
 
 
+def stored_keys(url: str) -> list[tuple]:
+    conn = psycopg2.connect(url)
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT name, tier, scopes FROM api_keys ORDER BY id")
+        rows = cur.fetchall()
+    conn.close()
+    return rows
+
+
+@pytest.mark.parametrize(
+    ("options", "scopes"),
+    [
+        ((), ["read"]),
+        (("--scope", "pro"), ["read", "pro"]),
+        (("--scope", "admin"), ["read", "admin"]),
+        (("--admin",), ["read", "admin"]),
+        (("--scope", "admin", "--scope", "pro"), ["read", "pro", "admin"]),
+        (("--admin", "--scope", "admin"), ["read", "admin"]),
+    ],
+)
+def test_keys_create_stores_the_scopes_asked_for_and_list_shows_them(pepy, db, options, scopes):
+    created = pepy("keys", "create", "--name", "partner", "--tier", "free", *options)
+    assert created.exit_code == 0, created.output
+    assert f"Created key 'partner' (tier free, scopes {', '.join(scopes)})." in created.output
+    assert stored_keys(db) == [("partner", "free", scopes)]
+    listed = pepy("keys", "list").output.splitlines()
+    assert listed[0].split() == ["name", "tier", "scopes", "created", "revoked"]
+    assert listed[1].split()[:3] == ["partner", "free", ",".join(scopes)]
+
+
+def test_keys_create_refuses_an_unknown_scope_and_stores_nothing(pepy, db):
+    result = pepy("keys", "create", "--name", "partner", "--tier", "free", "--scope", "pro", "--scope", "gold")
+    assert result.exit_code == 2
+    assert "Invalid value for '--scope': 'gold' is not one of 'read', 'pro', 'admin'" in result.output
+    assert stored_keys(db) == []
+
+
 def test_production_without_a_database_url_is_a_clear_start_up_error(monkeypatch):
     monkeypatch.setenv("PEPY_ENV", "production")
     monkeypatch.delenv("PEPY_DATABASE_URL", raising=False)

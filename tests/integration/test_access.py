@@ -25,16 +25,16 @@ def stored_rows(url: str, table: str) -> list[tuple]:
 def test_a_key_is_shown_once_and_stored_only_as_a_hash(container, db):
     key, secret = container.create_api_key()(CreateApiKey("ci-bot", "free"))
     assert secret.startswith("pepy_") and len(secret) > 40
-    assert key.scopes == ("read",) and not key.is_admin
+    assert key.scopes == ("read",) and not key.has_scope("pro") and not key.has_scope("admin")
     assert secret not in repr(stored_rows(db, "api_keys"))
     admitted = container.admit_request()(AdmitRequest(secret, "10.0.0.1"))
     assert admitted.key.name == "ci-bot" and admitted.decision.allowed
 
 
 def test_keys_are_listed_without_secrets_and_revoked(container):
-    _, secret = container.create_api_key()(CreateApiKey("ops", "pro", admin=True))
+    _, secret = container.create_api_key()(CreateApiKey("ops", "pro", scopes=("admin",)))
     listed = container.list_api_keys()(ListApiKeys())
-    assert [(k.name, k.tier, k.is_admin, k.revoked_at) for k in listed] == [("ops", "pro", True, None)]
+    assert [(k.name, k.tier, k.scopes, k.revoked_at) for k in listed] == [("ops", "pro", ("read", "admin"), None)]
     container.revoke_api_key()(RevokeApiKey("ops"))
     container.config.key_cache_seconds.from_value(0)
     container.admit_request.reset()
@@ -51,6 +51,29 @@ def test_keys_are_listed_without_secrets_and_revoked(container):
 def test_bad_key_requests_are_refused(container, name, tier, message):
     with pytest.raises(InvalidApiKey, match=message):
         container.create_api_key()(CreateApiKey(name, tier))
+
+
+@pytest.mark.parametrize(
+    ("asked", "stored"),
+    [
+        ((), ("read",)),
+        (("read",), ("read",)),
+        (("pro",), ("read", "pro")),
+        (("admin",), ("read", "admin")),
+        (("admin", "pro", "pro"), ("read", "pro", "admin")),
+    ],
+)
+def test_a_key_is_created_with_the_scopes_asked_for_and_always_reads(container, asked, stored):
+    key, _ = container.create_api_key()(CreateApiKey("partner", "free", scopes=asked))
+    assert key.scopes == stored
+    assert [k.scopes for k in container.list_api_keys()(ListApiKeys())] == [stored]
+
+
+@pytest.mark.parametrize("scopes", [("gold",), ("pro", "Admin"), ("",)])
+def test_an_unknown_scope_is_refused_and_nothing_is_stored(container, scopes):
+    with pytest.raises(InvalidApiKey, match=r"Unknown scope\(s\) .*: use read, pro, admin"):
+        container.create_api_key()(CreateApiKey("partner", "free", scopes=scopes))
+    assert container.list_api_keys()(ListApiKeys()) == []
 
 
 def test_a_taken_name_is_refused(container):

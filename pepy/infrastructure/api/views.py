@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-from functools import wraps
 
 from dependency_injector.wiring import Provide, inject
-from flask import Blueprint, current_app, g, jsonify
+from flask import Blueprint, current_app, jsonify
 
 from pepy.application.queries.common import CheckHealth, CheckHealthHandler
 from pepy.application.queries.pepy_tech import (
@@ -15,13 +14,14 @@ from pepy.application.queries.pepy_tech import (
     GetProject,
     GetProjectHandler,
 )
+from pepy.domain.access import ADMIN
 from pepy.infrastructure.api.caching import cached
 from pepy.infrastructure.api.cors import mark_private
 from pepy.infrastructure.api.errors import json_error
+from pepy.infrastructure.api.scopes import API_KEY_HEADER, requires_scope
 from pepy.infrastructure.container import Container
 
 blueprint = Blueprint("pepy", __name__)
-API_KEY_HEADER = "X-API-Key"
 
 
 @blueprint.get("/health-check")
@@ -65,30 +65,9 @@ def project_v1(name: str, get_daily: GetDailyDownloadsHandler = Provide[Containe
     )
 
 
-def admin_only(view):
-    """401 without a valid key, 403 with a key that lacks the admin scope: before anything else is read.
-
-    The key itself was resolved (and an unknown one refused) by the limits module, before any view ran.
-    """
-
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        key = g.get("api_key")
-        if key is None or not key.is_admin:
-            status = 401 if key is None else 403
-            message = "A valid X-API-Key header is required" if key is None else "This key lacks the admin scope"
-            response = json_error(status, message)
-            response.headers["WWW-Authenticate"] = API_KEY_HEADER
-            response.vary.add(API_KEY_HEADER)
-            return response
-        return view(*args, **kwargs)
-
-    return wrapper
-
-
 @blueprint.get("/api/v1/admin/projects/<name:name>")
 @mark_private
-@admin_only
+@requires_scope(ADMIN)
 @cached(private=True, vary=API_KEY_HEADER)
 @inject
 def project_admin(name: str, get_project: GetProjectHandler = Provide[Container.get_project]):

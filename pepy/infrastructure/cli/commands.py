@@ -25,6 +25,7 @@ from pepy.application.commands import (
     LoadBaseTotals,
 )
 from pepy.application.queries.operations import GetImportLedger
+from pepy.domain.access import ADMIN, SCOPES
 from pepy.domain.downloads import FIRST_DAY, days_between
 from pepy.domain.errors import DatabaseUnavailable, DomainError, SourceUnavailable
 from pepy.infrastructure.container import Container, build_container, close_pools, utc_today
@@ -260,12 +261,22 @@ def keys() -> None:
 @keys.command(name="create")
 @click.option("--name", required=True, help="Who the key is for; unique.")
 @click.option("--tier", required=True, help="A tier of PEPY_RATE_LIMIT_TIERS.")
-@click.option("--admin", is_flag=True, help="Allow the admin endpoints too.")
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    type=click.Choice(SCOPES),
+    help="A scope beyond read, which every key has: pro for pepy.tech's paid endpoints, admin for every endpoint. "
+    "Repeatable.",
+)
+@click.option("--admin", is_flag=True, help="The same as --scope admin.")
 @click.pass_obj
-def keys_create(runtime: Runtime, name: str, tier: str, admin: bool) -> None:
+def keys_create(runtime: Runtime, name: str, tier: str, scopes: tuple[str, ...], admin: bool) -> None:
     """Create a key and print its secret, once."""
+    if admin:
+        scopes = (*scopes, ADMIN)
     with operator_errors(), runtime.container() as container:
-        key, secret = container.create_api_key()(CreateApiKey(name, tier, admin))
+        key, secret = container.create_api_key()(CreateApiKey(name, tier, scopes))
     click.echo(f"Created key {key.name!r} (tier {key.tier}, scopes {', '.join(key.scopes)}).")
     click.echo("Its secret, shown this once (send it in the X-API-Key header):", err=True)
     click.echo(secret)
@@ -277,11 +288,11 @@ def keys_list(runtime: Runtime) -> None:
     """List keys, without their secrets."""
     with operator_errors(), runtime.container() as container:
         found = container.list_api_keys()(ListApiKeys())
-    click.echo(f"{'name':<30}  {'tier':<12}  {'scopes':<12}  {'created':<20}  revoked")
+    click.echo(f"{'name':<30}  {'tier':<12}  {'scopes':<16}  {'created':<25}  revoked")
     for key in found:
         revoked = key.revoked_at.isoformat(timespec="seconds") if key.revoked_at else ""
         created = key.created_at.isoformat(timespec="seconds")
-        click.echo(f"{key.name:<30}  {key.tier:<12}  {','.join(key.scopes):<12}  {created:<20}  {revoked}")
+        click.echo(f"{key.name:<30}  {key.tier:<12}  {','.join(key.scopes):<16}  {created:<25}  {revoked}")
 
 
 @keys.command(name="revoke")

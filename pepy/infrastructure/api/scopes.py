@@ -1,0 +1,43 @@
+"""Endpoints that need a key of a scope: the admin endpoint, and pepy.tech's paid (pro) endpoints."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import g
+
+from pepy.domain.access import SCOPES
+from pepy.infrastructure.api.errors import json_error
+
+API_KEY_HEADER = "X-API-Key"
+
+
+def _refusal(status: int, message: str):
+    response = json_error(status, message)
+    response.headers["WWW-Authenticate"] = API_KEY_HEADER
+    response.vary.add(API_KEY_HEADER)
+    return response
+
+
+def requires_scope(scope: str):
+    """Decorate a view: 401 without a valid key, 403 with a key that lacks the scope, before anything else is read.
+
+    The key itself was resolved by the limits module before any view ran; an admin key has every scope.
+    """
+    if scope not in SCOPES:
+        # A misspelt scope would refuse every key; better to fail when the module is imported.
+        raise ValueError(f"Unknown scope {scope!r}: use one of {', '.join(SCOPES)}")
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            key = g.get("api_key")
+            if key is None:
+                return _refusal(401, "A valid X-API-Key header is required")
+            if not key.has_scope(scope):
+                return _refusal(403, f"This key lacks the {scope} scope")
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
