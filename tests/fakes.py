@@ -26,6 +26,7 @@ from pepy.domain.read_models import (
     ProjectSums,
     ProjectVersionDownloads,
     SeriesRequest,
+    VersionDocuments,
     VersionTotal,
     WindowSums,
 )
@@ -89,6 +90,8 @@ class StoredProject:
     name: str
     base: int = 0
     versions: dict[date, dict[str, Counts]] = field(default_factory=dict)
+    # Each day's versions' downloads from CI; a day missing here was imported before the CI split.
+    ci: dict[date, dict[str, int]] = field(default_factory=dict)
     categories: dict[Breakdown, dict[date, dict[str | None, Counts]]] = field(default_factory=dict)
 
     def day_totals(self) -> dict[date, Counts]:
@@ -136,6 +139,23 @@ class FakeReadStore(ProjectReadStore):
         }
         versions = sorted({version for counts in days.values() for version in counts})
         return ProjectVersionDownloads(name, project.total, versions, json.dumps(days))
+
+    def version_documents(self, name: str, start: date, end: date, include_ci: bool) -> VersionDocuments | None:
+        project = self._projects.get(name)
+        if project is None:
+            return None
+        days, missing = {}, []
+        for day, counts in sorted(project.versions.items()):
+            if not start <= day <= end:
+                continue
+            if include_ci:
+                days[day.isoformat()] = {version: d for version, (d, _) in counts.items()}
+            elif day in project.ci:
+                ci = project.ci[day]
+                days[day.isoformat()] = {v: d - ci.get(v, 0) for v, (d, _) in counts.items() if d > ci.get(v, 0)}
+            else:
+                missing.append(day)
+        return VersionDocuments(name, json.dumps(days, separators=(",", ":")), missing)
 
     def day_totals(self, name: str, start: date, end: date) -> ProjectDays | None:
         project = self._projects.get(name)

@@ -25,6 +25,7 @@ from pepy.domain.read_models import (
     ProjectSums,
     ProjectVersionDownloads,
     SeriesRequest,
+    VersionDocuments,
     VersionTotal,
 )
 
@@ -113,6 +114,10 @@ class ProjectReadStore(ABC):
     @abstractmethod
     def version_downloads(self, name: str, start: date, end: date) -> ProjectVersionDownloads | None:
         """A project's per-version daily downloads between two days."""
+
+    @abstractmethod
+    def version_documents(self, name: str, start: date, end: date, include_ci: bool) -> VersionDocuments | None:
+        """A project's per-version daily downloads between two days, with or without the downloads from CI."""
 
     @abstractmethod
     def day_totals(self, name: str, start: date, end: date) -> ProjectDays | None:

@@ -93,6 +93,20 @@ class ProjectVersionDownloads:
 
 
 @dataclass(frozen=True)
+class VersionDocuments:
+    """A project's per-version downloads per day, with or without CI, as the JSON object text
+    {"YYYY-MM-DD": {version: downloads}} in day order.
+
+    Without CI, a day imported before the CI split existed is left out of the object and listed in
+    `days_without_ci_split`: its figures without CI are unknown, not zero.
+    """
+
+    name: str
+    downloads_json: str
+    days_without_ci_split: list[date]
+
+
+@dataclass(frozen=True)
 class DayTotal:
     """A project's downloads on one day, with and without mirrors."""
 

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from dependency_injector import containers, providers
 
 from pepy.application import access, commands
-from pepy.application.queries import common, operations, pepy_tech, pypistats, v3
+from pepy.application.queries import common, operations, pepy_tech, pepy_tech_pro, pypistats, v3
 from pepy.infrastructure.bigquery.source import BigQuerySource, make_client
 from pepy.infrastructure.files.source import FilesSource
 from pepy.infrastructure.postgres.access import PostgresApiKeyRepository, PostgresRateLimiter
@@ -94,6 +94,12 @@ class Container(containers.DeclarativeContainer):
     )
     get_badge_count = providers.Factory(
         pepy_tech.GetBadgeCountHandler, store=read_store, ledger=read_ledger, clock=clock
+    )
+    get_pro_downloads = providers.Factory(
+        pepy_tech_pro.GetProDownloadsHandler, store=read_store, ledger=read_ledger, clock=clock
+    )
+    get_country_downloads = providers.Factory(
+        pepy_tech_pro.GetCountryDownloadsHandler, store=read_store, ledger=read_ledger, clock=clock
     )
     get_recent_downloads = providers.Factory(
         pypistats.GetRecentDownloadsHandler, store=read_store, ledger=read_ledger, clock=clock

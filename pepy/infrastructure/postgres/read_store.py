@@ -27,6 +27,7 @@ from pepy.domain.read_models import (
     ProjectSums,
     ProjectVersionDownloads,
     SeriesRequest,
+    VersionDocuments,
     VersionTotal,
     WindowSums,
 )
@@ -58,6 +59,19 @@ SELECT total_downloads,
         FROM days),
        {_VERSIONS_OF_DAYS}
 FROM project
+"""
+# pepy.tech's Pro downloads: the day documents with or without CI; without, the days that have no CI split.
+_VERSION_DOCUMENTS = """
+WITH project AS (SELECT id FROM projects WHERE name = %(name)s),
+days AS (
+    SELECT day, {document} AS document FROM project_days
+    WHERE project_id = (SELECT id FROM project) AND day BETWEEN %(start)s AND %(end)s AND versions_json IS NOT NULL
+)
+SELECT '{{' || coalesce(string_agg('"' || to_char(day, 'YYYY-MM-DD') || '":' || document, ',' ORDER BY day)
+                        FILTER (WHERE document IS NOT NULL), '') || '}}',
+       coalesce(array_agg(day ORDER BY day) FILTER (WHERE document IS NULL), '{{}}')
+FROM days
+HAVING EXISTS (SELECT 1 FROM project)
 """
 # Any range v3 is asked for, so not prepared: the name bound by psycopg2, the days constants as in v2's.
 _VERSIONS = f"{_DAY_DOCUMENTS} SELECT {_VERSIONS_OF_DAYS} FROM project".replace("$1", "%s")
@@ -91,6 +105,15 @@ class PostgresProjectReadStore(ProjectReadStore):
             return None
         total, downloads_json, versions = row
         return ProjectVersionDownloads(name, total, versions, downloads_json)
+
+    def version_documents(self, name: str, start: date, end: date, include_ci: bool) -> VersionDocuments | None:
+        document = sql.Identifier("versions_json" if include_ci else "versions_without_ci_json")
+        with self._pool.connection() as conn, conn.cursor() as cur:
+            cur.execute(
+                sql.SQL(_VERSION_DOCUMENTS).format(document=document), {"name": name, "start": start, "end": end}
+            )
+            row = cur.fetchone()
+        return None if row is None else VersionDocuments(name, *row)
 
     def day_totals(self, name: str, start: date, end: date) -> ProjectDays | None:
         with self._pool.connection() as conn, conn.cursor() as cur:

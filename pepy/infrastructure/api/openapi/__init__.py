@@ -13,12 +13,13 @@ from pepy.application.queries.common import MAX_LIMIT, MAX_SERIES_DAYS
 from pepy.application.queries.v3 import MAX_SERIES_POINTS
 from pepy.infrastructure.api.openapi.operations import documentation_paths, operations_paths
 from pepy.infrastructure.api.openapi.pepy_tech import pepy_tech_paths
+from pepy.infrastructure.api.openapi.pro import pro_paths
 from pepy.infrastructure.api.openapi.pypistats import pypistats_paths
 from pepy.infrastructure.api.openapi.v3 import v3_paths
 
 
 def _paths() -> dict:
-    return operations_paths() | pepy_tech_paths() | pypistats_paths() | v3_paths() | documentation_paths()
+    return operations_paths() | pepy_tech_paths() | pro_paths() | pypistats_paths() | v3_paths() | documentation_paths()
 
 
 def openapi_path(rule: str) -> str:
