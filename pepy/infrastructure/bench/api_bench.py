@@ -33,8 +33,10 @@ from pathlib import Path
 
 import psycopg2
 
+from pepy.domain.access import hash_secret
 from pepy.domain.downloads import Breakdown, DayRow
 from pepy.infrastructure.bench.database import prepare_database
+from pepy.infrastructure.postgres.access import PostgresApiKeyRepository
 from pepy.infrastructure.postgres.embedded import free_port
 from pepy.infrastructure.postgres.ledger import PostgresImportLedger
 from pepy.infrastructure.postgres.pool import ConnectionPool
@@ -50,6 +52,9 @@ ENDPOINTS = {
     "pypistats recent": "/api/packages/{}/recent",
     "v3 series": "/api/v3/projects/{}/downloads",
 }
+# pepy.tech's Pro downloads over a year, asked with a key of the pro scope (stored in the bench database).
+PRO_DOWNLOADS = "/api/v3/pro/projects/{}/downloads?timeRange=ONE_YEAR"
+PRO_SECRET = "pepy_bench-pro-key"
 # The most downloaded project gets this many downloads a day; rank r gets TOP / r**ZIPF_EXPONENT.
 TOP = 3_000_000
 ZIPF_EXPONENT = 1.3
@@ -135,7 +140,7 @@ def start_gunicorn(url: str, port: int) -> subprocess.Popen:
     # As deployed, behind the local nginx: the client is the X-Forwarded-For address that wrk's script sends. A tier
     # that admits every client keeps the limiter's cost in every request measured.
     env["PEPY_TRUSTED_PROXIES"] = "127.0.0.1/32"
-    env["PEPY_RATE_LIMIT_TIERS"] = "anonymous:1000000000:100000000"
+    env["PEPY_RATE_LIMIT_TIERS"] = "anonymous:1000000000:100000000,pro:1000000000:100000000"
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONFIG)],
@@ -178,17 +183,19 @@ request = function()
   counter = counter + 1
   local client = counter % {CLIENTS}
   local forwarded = "198.18." .. math.floor(client / 250) .. "." .. (client % 250 + 1)
-  return wrk.format("GET", paths[(counter % #paths) + 1], {["X-Forwarded-For"] = forwarded})
+  return wrk.format("GET", paths[(counter % #paths) + 1], {["X-Forwarded-For"] = forwarded{KEY}})
 end
 """
 _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
 
 
-def run_wrk(base: str, paths: list[str], seconds: int, connections: int, folder: Path) -> dict:
-    """Requests per second and latency percentiles (ms) of one wrk run."""
+def run_wrk(base: str, paths: list[str], seconds: int, connections: int, folder: Path, key: str = "") -> dict:
+    """Requests per second and latency percentiles (ms) of one wrk run; `key` is sent as X-API-Key."""
     script = folder / "paths.lua"
     script.write_text(
-        _LUA.replace("{CLIENTS}", str(CLIENTS)).replace("{PATHS}", "{" + ",".join(json.dumps(p) for p in paths) + "}")
+        _LUA.replace("{CLIENTS}", str(CLIENTS))
+        .replace("{PATHS}", "{" + ",".join(json.dumps(p) for p in paths) + "}")
+        .replace("{KEY}", f', ["X-API-Key"] = "{key}"' if key else "")
     )
     output = subprocess.run(
         ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), base],
@@ -216,12 +223,14 @@ def respelled(name: str, rng: random.Random) -> str:
     )
 
 
-def heavy_latency(base: str, requests: int, rng: random.Random) -> dict:
-    """Sequential latencies (ms) of the heavy project's v2 answer, each built afresh, and its size."""
+def heavy_latency(base: str, requests: int, rng: random.Random, template: str = ENDPOINTS["v2"], key: str = "") -> dict:
+    """Sequential latencies (ms) of the heavy project's answer (v2 unless told), each built afresh, and its size."""
     timings, size = [], 0
     for _ in range(requests):
         started = time.perf_counter()
-        with urllib.request.urlopen(f"{base}/api/v2/projects/{respelled(HEAVY, rng)}", timeout=30) as answer:
+        headers = {"X-API-Key": key} if key else {}
+        request = urllib.request.Request(base + template.format(respelled(HEAVY, rng)), headers=headers)
+        with urllib.request.urlopen(request, timeout=30) as answer:
             size = len(answer.read())
         timings.append((time.perf_counter() - started) * 1000)
     timings.sort()
@@ -247,6 +256,9 @@ def main(argv: list[str] | None = None) -> None:
     yesterday = datetime.now(UTC).date() - timedelta(days=1)
     print(f"loading {args.projects} projects x {args.days} days (+ {HEAVY}: {args.heavy_versions} versions)")
     load(url, args.projects, args.days, args.heavy_versions, yesterday)
+    keys = PostgresApiKeyRepository(ConnectionPool(url, max_connections=1))
+    if keys.find_active(hash_secret(PRO_SECRET)) is None:
+        keys.add("bench-pro", hash_secret(PRO_SECRET), "pro", ("read", "pro"))
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -254,36 +266,46 @@ def main(argv: list[str] | None = None) -> None:
     rng = random.Random(7)
     names = zipf_names(args.projects, 20_000, rng)
     paths = {endpoint: [template.format(n) for n in names] for endpoint, template in ENDPOINTS.items()}
-    # Each load: endpoint, connections, and the paths of one run (uncached ones spelled anew every run).
-    loads = [(endpoint, args.connections, lambda e=endpoint: paths[e]) for endpoint in ENDPOINTS]
+    pro_paths = [PRO_DOWNLOADS.format(n) for n in names]
+    # Each load: endpoint, connections, the paths of one run (uncached ones spelled anew every run), and its key.
+    loads = [(endpoint, args.connections, lambda e=endpoint: paths[e], "") for endpoint in ENDPOINTS]
     loads += [
-        ("v2 uncached", args.connections, lambda: [ENDPOINTS["v2"].format(respelled(n, rng)) for n in names]),
-        ("v2 one client", 1, lambda: paths["v2"]),
-        ("badge one client", 1, lambda: paths["badge"]),
+        ("v2 uncached", args.connections, lambda: [ENDPOINTS["v2"].format(respelled(n, rng)) for n in names], ""),
+        ("v2 one client", 1, lambda: paths["v2"], ""),
+        ("badge one client", 1, lambda: paths["badge"], ""),
+        ("pro one client", 1, lambda: pro_paths, PRO_SECRET),
     ]
-    results: dict[str, list[dict]] = {endpoint: [] for endpoint, _, _ in loads}
-    heavy = []
+    results: dict[str, list[dict]] = {endpoint: [] for endpoint, _, _, _ in loads}
+    heavy, heavy_pro = [], []
     try:
         with tempfile.TemporaryDirectory(prefix="pepy-bench-api-") as folder:
             # A short warm-up: connections, plans and the popular projects' pages, as a running server has them.
             for endpoint in ENDPOINTS:
                 run_wrk(base, paths[endpoint][:2000], 2, args.connections, Path(folder))
             for run in range(args.runs):
-                for endpoint, connections, paths_of_run in loads:
-                    results[endpoint].append(run_wrk(base, paths_of_run(), args.seconds, connections, Path(folder)))
+                for endpoint, connections, paths_of_run, key in loads:
+                    results[endpoint].append(
+                        run_wrk(base, paths_of_run(), args.seconds, connections, Path(folder), key)
+                    )
                 heavy.append(heavy_latency(base, 10, rng))
+                heavy_pro.append(heavy_latency(base, 10, rng, PRO_DOWNLOADS, PRO_SECRET))
                 print(f"run {run + 1}: " + json.dumps({e: r[-1] for e, r in results.items()}), flush=True)
     finally:
         stop(server_process)
 
     print(f"\n{'endpoint':<18}{'clients':>8}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>10}")
-    for endpoint, connections, _ in loads:
+    for endpoint, connections, _, _ in loads:
         row = [statistics.median(r[k] for r in results[endpoint]) for k in ("rps", "p50", "p99", "non_2xx")]
         print(f"{endpoint:<18}{connections:>8}{row[0]:>10.0f}{row[1]:>10.2f}{row[2]:>10.2f}{row[3]:>10.0f}")
     print(
         f"\nheavy v2, uncached ({HEAVY}, {args.heavy_versions} versions, {heavy[0]['bytes']} bytes): "
         f"median {statistics.median(h['p50'] for h in heavy):.0f} ms, "
         f"worst {max(h['max'] for h in heavy):.0f} ms"
+    )
+    print(
+        f"heavy pro downloads ONE_YEAR, uncached ({heavy_pro[0]['bytes']} bytes): "
+        f"median {statistics.median(h['p50'] for h in heavy_pro):.0f} ms, "
+        f"worst {max(h['max'] for h in heavy_pro):.0f} ms"
     )
 
 
