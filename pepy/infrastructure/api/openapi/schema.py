@@ -13,6 +13,7 @@ STATUS_TEXT = {
     304: "Not modified: the copy the client holds (If-None-Match, If-Modified-Since) is current",
     400: "An invalid name or parameter; the message names it",
     401: "No valid X-API-Key header",
+    403: "The key lacks the scope the endpoint needs",
     404: "No such project",
     503: "The database is unavailable or the query took too long; try again shortly",
 }
