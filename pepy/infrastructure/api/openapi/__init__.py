@@ -42,7 +42,7 @@ def document(app: Flask) -> dict:
                 f"{MAX_LIMIT}. An X-API-Key this server does not know (or has revoked) is answered as no key: "
                 f"endpoints that need no key answer as they answer anonymous clients, within the address's "
                 f"anonymous limit, with the header `{API_KEY_STATUS_HEADER}: {UNKNOWN_KEY_STATUS}`; endpoints that "
-                f"need a key answer 401."
+                f"need a key answer 401. A path with a {{name}} answers with one trailing slash too, as without it."
             ),
         },
         "paths": {path: item for path, item in _paths().items() if path in routes},
