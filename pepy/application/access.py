@@ -16,14 +16,9 @@ from pepy.domain.access import (
     new_secret,
     validate_key_request,
 )
-from pepy.domain.errors import DomainError
 from pepy.domain.ports import ApiKeyRepository, RateLimiter
 
 ANONYMOUS_TIER = "anonymous"
-
-
-class Unauthorized(DomainError):
-    """A request whose key is unknown or revoked, or that lacks the scope it needs."""
 
 
 @dataclass(frozen=True)
@@ -86,10 +81,14 @@ class ListApiKeysHandler:
 
 @dataclass(frozen=True)
 class Admission:
-    """Whether a request may proceed, the limiter's decision, and the key it came with, if any."""
+    """The limiter's decision, the valid key the request came with, if any, and whether it came with another key.
+
+    `unknown_key` is a key this server does not know, or one that was revoked: the request was admitted as anonymous.
+    """
 
     key: ApiKey | None
     decision: Decision
+    unknown_key: bool = False
 
 
 @dataclass(frozen=True)
@@ -110,7 +109,7 @@ class AdmitRequestHandler:
         self._cache_seconds = key_cache_seconds
         self._cache: dict[str, tuple[float, ApiKey | None]] = {}
 
-    def _key(self, secret: str) -> ApiKey:
+    def _key(self, secret: str) -> ApiKey | None:
         digest = hash_secret(secret)
         now = time.monotonic()
         cached = self._cache.get(digest)
@@ -119,12 +118,14 @@ class AdmitRequestHandler:
                 self._cache.clear()
             cached = (now, self._keys.find_active(digest))
             self._cache[digest] = cached
-        if cached[1] is None:
-            raise Unauthorized("A valid X-API-Key header is required: this key is unknown or revoked")
         return cached[1]
 
     def __call__(self, request: AdmitRequest) -> Admission:
-        if request.secret is not None:
-            key = self._key(request.secret)
+        key = None if request.secret is None else self._key(request.secret)
+        if key is not None:
             return Admission(key, self._limiter.hit(f"key:{key.id}", self._tiers[key.tier]))
-        return Admission(None, self._limiter.hit(f"ip:{request.client_address}", self._tiers[ANONYMOUS_TIER]))
+        # Clients moving from pepy.tech keep sending its keys, and an unset variable arrives as "undefined": on an
+        # endpoint that needs no key, such a key must not turn a working request into a refusal. It loses every
+        # tier and scope, and shares the address's anonymous limit, so it gains nothing over sending no key.
+        anonymous = self._limiter.hit(f"ip:{request.client_address}", self._tiers[ANONYMOUS_TIER])
+        return Admission(None, anonymous, unknown_key=request.secret is not None)

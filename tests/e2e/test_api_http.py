@@ -145,6 +145,61 @@ def test_preflight(api_client):
     assert "If-None-Match" in public.headers["Access-Control-Allow-Headers"]
 
 
+# A trailing slash ------------------------------------------------------------------------------------------
+
+SAME = ("Content-Type", "Cache-Control", "ETag", "Last-Modified", "Vary")
+
+
+def project_routes(app) -> list[str]:
+    """Every route that takes a project name, as a URL of demo-pkg."""
+    return sorted(
+        rule.rule.replace("<name:name>", "demo-pkg") for rule in app.url_map.iter_rules() if "name" in rule.arguments
+    )
+
+
+def test_every_project_route_answers_a_trailing_slash_as_without_it(api):
+    # A fixed instant, so that max-age cannot tick between the two answers.
+    api_client = at(api, datetime(2026, 11, 21, 16, 0, tzinfo=UTC))
+    routes = project_routes(api_client.application)
+    # v1, v2, admin, the four badges, pypistats' five and v3's two when this was written; routes added later too.
+    assert len(routes) >= 15 and "/api/v1/admin/projects/demo-pkg" in routes, routes
+    for url in [*routes, "/personalized-badge/demo-pkg?period=week", "/api/v2/projects/nothing-here"]:
+        path, _, query = url.partition("?")
+        slashed = f"{path}/?{query}" if query else f"{path}/"
+        # The admin key has every scope, so the admin route answers too.
+        without, with_slash = (api_client.get(u, headers={"X-API-Key": ADMIN_SECRET}) for u in (url, slashed))
+        assert without.status_code == (404 if "nothing-here" in url else 200), url
+        assert (with_slash.status_code, with_slash.data) == (without.status_code, without.data), slashed
+        assert [with_slash.headers.get(h) for h in SAME] == [without.headers.get(h) for h in SAME], slashed
+
+
+@pytest.mark.parametrize(
+    ("url", "status", "message"),
+    [
+        ("/api/v2/projects/demo-pkg//", 400, "Invalid project name 'demo-pkg/'"),
+        ("/api/v2/projects/a/b/", 400, "Invalid project name 'a/b'"),
+        ("/api/v3/projects/demo-pkg/x/downloads/", 400, "Invalid project name 'demo-pkg/x'"),
+        ("/api/v2/projects//", 404, "The requested URL was not found"),
+        ("/api/v2/projects///", 404, "The requested URL was not found"),
+        ("/api/packages///recent/", 404, "The requested URL was not found"),
+        # Only routes that take a name: nginx allows /metrics by exact match, so /metrics/ must stay unanswered.
+        ("/metrics/", 404, "The requested URL was not found"),
+        ("/health-check/", 404, "The requested URL was not found"),
+        ("/api/v3/top/", 404, "The requested URL was not found"),
+    ],
+)
+def test_a_name_of_slashes_or_with_one_inside_is_still_refused(api_client, url, status, message):
+    response = api_client.get(url)
+    assert response.status_code == status, url
+    assert response.get_json()["message"].startswith(message)
+
+
+def test_a_badge_name_with_a_slash_inside_is_still_a_badge_saying_so(api_client):
+    response = api_client.get("/badge/demo-pkg//month")
+    assert response.status_code == 400 and response.mimetype == "image/svg+xml"
+    assert b"invalid name" in response.data
+
+
 # OpenAPI and /docs ----------------------------------------------------------------------------------------
 
 

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from pepy.application.access import CreateApiKey
+from pepy.application.access import CreateApiKey, RevokeApiKey
 from pepy.infrastructure.api.app import create_app
 from pepy.infrastructure.api.limits import client_address
 from tests import live_server
@@ -44,14 +44,44 @@ def test_badges_and_probes_never_touch_the_limiter(container):
         assert all(a.status_code != 429 and "RateLimit-Limit" not in a.headers for a in answers), path
 
 
-def test_a_key_has_its_own_tier_and_an_unknown_key_is_401(container):
+def test_a_key_has_its_own_tier(container):
     client = limited_app(container, "anonymous:60:1,pro:600:5")
     _, secret = container.create_api_key()(CreateApiKey("partner", "pro"))
     answers = [client.get("/api/v2/projects/x", headers={"X-API-Key": secret}) for _ in range(6)]
     assert [a.status_code for a in answers] == [404] * 5 + [429]
     assert answers[0].headers["RateLimit-Limit"] == "5"
-    unknown = client.get("/api/v2/projects/x", headers={"X-API-Key": "pepy_forged"})
-    assert unknown.status_code == 401 and unknown.get_json()["error"] == 401
+    assert all("X-API-Key-Status" not in a.headers for a in answers)
+
+
+def test_an_unknown_or_revoked_key_is_answered_as_anonymous_within_the_address_limit(container):
+    client = limited_app(container, "anonymous:60:3,pro:600:50")
+    _, revoked = container.create_api_key()(CreateApiKey("former", "pro", scopes=("admin",)))
+    container.revoke_api_key()(RevokeApiKey("former"))
+
+    def top(address: str, secret: str | None = None):
+        keyed = {} if secret is None else {"X-API-Key": secret}
+        return client.get("/api/v3/top", environ_base={"REMOTE_ADDR": address}, headers=keyed)
+
+    # Each address has its own budget of 3; the unknown keys spend it as no key would, and gain nothing.
+    first = [top("198.51.100.1", secret) for secret in ("pepy_from-pepy-tech", "undefined", None, revoked)]
+    second = [top("198.51.100.2", secret) for secret in (revoked, None, "undefined", "pepy_from-pepy-tech")]
+    for answers in (first, second):
+        assert [a.status_code for a in answers] == [200, 200, 200, 429]
+        assert [a.headers["RateLimit-Limit"] for a in answers[:3]] == ["3"] * 3
+        assert [a.headers["RateLimit-Remaining"] for a in answers[:3]] == ["2", "1", "0"]
+    assert first[0].get_json() == top("198.51.100.3").get_json()
+    for answer in (*first, *second):
+        sent_a_key = answer.request.headers.get("X-API-Key") is not None
+        assert answer.headers.get("X-API-Key-Status") == ("unknown; answered as anonymous" if sent_a_key else None)
+        assert "X-API-Key" in answer.headers["Vary"]
+
+    for secret in ("pepy_from-pepy-tech", "undefined", revoked):
+        refused = client.get(
+            "/api/v1/admin/projects/x", environ_base={"REMOTE_ADDR": "198.51.100.4"}, headers={"X-API-Key": secret}
+        )
+        assert refused.status_code == 401, secret
+        assert refused.get_json()["message"] == "A valid X-API-Key header is required: this key is unknown or revoked"
+        assert refused.headers["WWW-Authenticate"] == "X-API-Key"
 
 
 def test_forwarded_for_is_believed_only_from_a_trusted_proxy(container):

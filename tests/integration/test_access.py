@@ -7,7 +7,7 @@ import multiprocessing
 import psycopg2
 import pytest
 
-from pepy.application.access import AdmitRequest, CreateApiKey, ListApiKeys, RevokeApiKey, Unauthorized
+from pepy.application.access import AdmitRequest, CreateApiKey, ListApiKeys, RevokeApiKey
 from pepy.domain.access import InvalidApiKey, Tier
 from pepy.infrastructure.postgres.access import PostgresRateLimiter
 from pepy.infrastructure.postgres.pool import ConnectionPool
@@ -35,11 +35,12 @@ def test_keys_are_listed_without_secrets_and_revoked(container):
     _, secret = container.create_api_key()(CreateApiKey("ops", "pro", scopes=("admin",)))
     listed = container.list_api_keys()(ListApiKeys())
     assert [(k.name, k.tier, k.scopes, k.revoked_at) for k in listed] == [("ops", "pro", ("read", "admin"), None)]
+    assert container.admit_request()(AdmitRequest(secret, "10.0.0.1")).key.name == "ops"
     container.revoke_api_key()(RevokeApiKey("ops"))
     container.config.key_cache_seconds.from_value(0)
     container.admit_request.reset()
-    with pytest.raises(Unauthorized, match="unknown or revoked"):
-        container.admit_request()(AdmitRequest(secret, "10.0.0.1"))
+    revoked = container.admit_request()(AdmitRequest(secret, "10.0.0.1"))
+    assert (revoked.key, revoked.unknown_key) == (None, True)
     with pytest.raises(InvalidApiKey, match="No active key"):
         container.revoke_api_key()(RevokeApiKey("ops"))
 
@@ -82,9 +83,16 @@ def test_a_taken_name_is_refused(container):
         container.create_api_key()(CreateApiKey("dup", "free"))
 
 
-def test_an_unknown_key_is_unauthorized(container):
-    with pytest.raises(Unauthorized):
-        container.admit_request()(AdmitRequest("pepy_not-a-key", "10.0.0.1"))
+def test_an_unknown_key_is_admitted_as_anonymous_within_the_address_limit(container):
+    container.config.rate_limit_tiers.from_value("anonymous:60:2,free:300:60")
+    container.tiers.reset()
+    container.admit_request.reset()
+    admit = container.admit_request()
+    unknown = admit(AdmitRequest("pepy_not-a-key", "198.51.100.7"))
+    assert (unknown.key, unknown.unknown_key, unknown.decision.limit, unknown.decision.remaining) == (None, True, 2, 1)
+    anonymous = admit(AdmitRequest(None, "198.51.100.7"))
+    assert (anonymous.unknown_key, anonymous.decision.remaining) == (False, 0)
+    assert not admit(AdmitRequest("undefined", "198.51.100.7")).decision.allowed
 
 
 def test_the_limiter_allows_the_burst_then_refuses_with_a_retry_time(container):

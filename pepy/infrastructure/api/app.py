@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from werkzeug.exceptions import HTTPException
 from werkzeug.routing import PathConverter
 
 from pepy.infrastructure.api import (
@@ -33,6 +34,30 @@ class NameConverter(PathConverter):
     regex = r"[^/][\s\S]*?"
 
 
+def serve_a_trailing_slash(app: Flask) -> None:
+    """Answer a route that takes a project name with one slash added (/api/v2/projects/requests/) as without it.
+
+    The name converter would otherwise take the slash into the name, a 400. Serving it directly (not a redirect)
+    answers clients that do not follow redirects, in one round trip, with the same caching headers. Only routes
+    with a name: a path that nginx allows by exact match (`location = /metrics`) must not answer with a slash added.
+    """
+    inner = app.wsgi_app
+
+    def wsgi_app(environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if path.endswith("/"):
+            without = {**environ, "PATH_INFO": path[:-1]}
+            try:
+                _, arguments = app.url_map.bind_to_environ(without).match()
+            except HTTPException:
+                arguments = {}
+            if "name" in arguments:
+                environ["PATH_INFO"] = without["PATH_INFO"]
+        return inner(environ, start_response)
+
+    app.wsgi_app = wsgi_app
+
+
 def create_app(container: Container) -> Flask:
     """A Flask app whose modules get their handlers from the container."""
     # No static folder: Swagger UI's assets are served by the docs blueprint, from their package.
@@ -42,4 +67,5 @@ def create_app(container: Container) -> Flask:
     container.wire(modules=list(API_MODULES))
     for module in API_MODULES:
         app.register_blueprint(module.blueprint)
+    serve_a_trailing_slash(app)
     return app

@@ -11,7 +11,7 @@ from flask import Blueprint, current_app, request
 from pepy.infrastructure.container import Container
 
 ALLOWED_HEADERS = "Accept, If-None-Match, If-Modified-Since, X-API-Key"
-EXPOSED_HEADERS = "ETag, Last-Modified, Retry-After"
+EXPOSED_HEADERS = "ETag, Last-Modified, Retry-After, X-API-Key-Status"
 PREFLIGHT_MAX_AGE = 86400
 
 blueprint = Blueprint("cors", __name__)

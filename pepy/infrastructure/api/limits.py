@@ -8,14 +8,19 @@ import logging
 from dependency_injector.wiring import Provide, inject
 from flask import Blueprint, Response, g, request
 
-from pepy.application.access import AdmitRequest, AdmitRequestHandler, Unauthorized
+from pepy.application.access import AdmitRequest, AdmitRequestHandler
 from pepy.domain.errors import DatabaseUnavailable
 from pepy.infrastructure.api.errors import json_error
+from pepy.infrastructure.api.scopes import API_KEY_HEADER
 from pepy.infrastructure.container import Container
 
 log = logging.getLogger(__name__)
 
 blueprint = Blueprint("limits", __name__)
+
+# On every answer to a request whose key this server does not know (or has revoked).
+API_KEY_STATUS_HEADER = "X-API-Key-Status"
+UNKNOWN_KEY_STATUS = "unknown; answered as anonymous"
 
 # Badges are served from cache without touching the limiter; probes, metrics and docs must always answer.
 UNLIMITED_PREFIXES = (
@@ -51,23 +56,19 @@ def admit_request(
     admit: AdmitRequestHandler = Provide[Container.admit_request],
     trusted: tuple = Provide[Container.trusted_proxies],
 ):
-    """Admit each limited request before its view runs: 401 for an unknown key, 429 over the limit."""
+    """Admit each limited request before its view runs: an unknown key as anonymous, 429 over the limit."""
     if request.path.startswith(UNLIMITED_PREFIXES) or request.method == "OPTIONS":
         return None
-    secret = request.headers.get("X-API-Key")
+    secret = request.headers.get(API_KEY_HEADER)
     address = client_address(request.remote_addr, request.headers.get("X-Forwarded-For"), trusted)
     try:
         admission = admit(AdmitRequest(secret or None, address))
-    except Unauthorized as error:
-        response = json_error(401, str(error))
-        response.headers["WWW-Authenticate"] = "X-API-Key"
-        response.vary.add("X-API-Key")
-        return response
     except DatabaseUnavailable:
         # The limiter's store is down: serving beats refusing everyone, and reads may still work.
         log.warning("rate limiter unavailable; request admitted")
         return None
     g.api_key = admission.key
+    g.unknown_api_key = admission.unknown_key
     g.rate_limit = admission.decision
     if not admission.decision.allowed:
         response = json_error(
@@ -83,12 +84,14 @@ def admit_request(
 
 @blueprint.after_app_request
 def rate_limit_headers(response: Response) -> Response:
-    """The limiter's decision, in the draft standard's headers and pepy.tech's."""
+    """The limiter's decision, in the draft standard's headers and pepy.tech's, and whether the key was unknown."""
     decision = g.get("rate_limit")
     if decision is not None:
         response.headers["RateLimit-Limit"] = str(decision.limit)
         response.headers["RateLimit-Remaining"] = str(decision.remaining)
         response.headers["RateLimit-Reset"] = str(decision.reset_seconds)
         response.headers["X-Rate-Limit-Remaining"] = str(decision.remaining)
-        response.headers.add("Vary", "X-API-Key")
+        response.headers.add("Vary", API_KEY_HEADER)
+    if g.get("unknown_api_key"):
+        response.headers[API_KEY_STATUS_HEADER] = UNKNOWN_KEY_STATUS
     return response

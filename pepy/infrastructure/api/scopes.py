@@ -22,7 +22,8 @@ def _refusal(status: int, message: str):
 def requires_scope(scope: str):
     """Decorate a view: 401 without a valid key, 403 with a key that lacks the scope, before anything else is read.
 
-    The key itself was resolved by the limits module before any view ran; an admin key has every scope.
+    The key itself was resolved by the limits module before any view ran (an unknown or revoked one as no key); an
+    admin key has every scope.
     """
     if scope not in SCOPES:
         # A misspelt scope would refuse every key; better to fail when the module is imported.
@@ -33,7 +34,8 @@ def requires_scope(scope: str):
         def wrapper(*args, **kwargs):
             key = g.get("api_key")
             if key is None:
-                return _refusal(401, "A valid X-API-Key header is required")
+                unknown = ": this key is unknown or revoked" if g.get("unknown_api_key") else ""
+                return _refusal(401, f"A valid X-API-Key header is required{unknown}")
             if not key.has_scope(scope):
                 return _refusal(403, f"This key lacks the {scope} scope")
             return view(*args, **kwargs)

@@ -72,11 +72,11 @@ def pepy_tech_paths() -> dict:
         "/api/v1/projects/{name}": get("The same as /api/projects/{name}", json_answer("v1", _V1), [NAME]),
         "/api/v1/admin/projects/{name}": {
             "get": {
-                **get("The v2 shape over every stored day (admin only)", v2, [NAME], errors=(400, 401, 404, 503))[
+                **get("The v2 shape over every stored day (admin only)", v2, [NAME], errors=(400, 401, 403, 404, 503))[
                     "get"
                 ],
                 "security": [{"ApiKey": []}],
-                "description": "401 comes before anything else, so strangers cannot tell which projects exist.",
+                "description": "401 and 403 come before anything else, so strangers cannot tell which projects exist.",
             }
         },
         "/badge/{name}": _badge("All-time downloads", [NAME, *_BADGE_PARAMETERS]),

@@ -1,4 +1,5 @@
-"""Endpoints that need a scope: 401 without a valid key, 403 without the scope, before anything else is read."""
+"""API keys over HTTP: an endpoint that needs a scope refuses (401 without a valid key, 403 without the scope) before
+it reads anything; an endpoint that needs no key answers an unknown or revoked key as anonymous, and says so."""
 
 from __future__ import annotations
 
@@ -71,3 +72,30 @@ def test_a_key_with_the_scope_or_admin_is_answered(client, route, secret):
 def test_an_unknown_scope_is_refused_when_the_view_is_defined():
     with pytest.raises(ValueError, match="Unknown scope 'Pro': use one of read, pro, admin"):
         requires_scope("Pro")
+
+
+PUBLIC = [
+    "/api/v2/projects/demo-pkg",
+    "/api/v1/projects/demo-pkg",
+    "/api/packages/demo-pkg/recent",
+    "/api/v3/projects/demo-pkg",
+    "/api/v3/projects/demo-pkg/downloads",
+    "/api/v3/projects/nothing-here",
+]
+
+
+@pytest.mark.parametrize("secret", ["pepy_from-pepy-tech", "undefined", "ß", REVOKED_SECRET])
+def test_an_unknown_or_revoked_key_on_a_public_endpoint_is_answered_as_anonymous(client, secret):
+    for url in PUBLIC:
+        anonymous = client.get(url)
+        response = client.get(url, headers={"X-API-Key": secret, "Origin": "https://example.org"})
+        assert (response.status_code, response.data) == (anonymous.status_code, anonymous.data), url
+        assert response.headers["X-API-Key-Status"] == "unknown; answered as anonymous"
+        assert "X-API-Key-Status" in response.headers["Access-Control-Expose-Headers"]
+        assert "X-API-Key-Status" not in anonymous.headers
+
+
+@pytest.mark.parametrize("secret", [READ_SECRET, PRO_SECRET, ADMIN_SECRET])
+def test_a_valid_key_on_a_public_endpoint_carries_no_key_status(client, secret):
+    response = client.get("/api/v2/projects/demo-pkg", headers={"X-API-Key": secret})
+    assert response.status_code == 200 and "X-API-Key-Status" not in response.headers
