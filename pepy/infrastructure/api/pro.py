@@ -17,6 +17,7 @@ from pepy.application.queries.pepy_tech_pro import (
     ProDownloads,
     TimeRange,
 )
+from pepy.domain.access import PRO
 from pepy.infrastructure.api import params
 from pepy.infrastructure.api.caching import cached
 from pepy.infrastructure.api.cors import mark_private
@@ -47,7 +48,7 @@ def _downloads_body(found: ProDownloads):
 @blueprint.get("/api/v3/pro/projects/<name:name>/downloads")
 @blueprint.get("/service-api/v1/pro/projects/<name:name>/downloads")
 @mark_private
-@requires_scope("pro")
+@requires_scope(PRO)
 @cached(private=True, vary=API_KEY_HEADER)
 @inject
 def pro_downloads(name: str, get_downloads: GetProDownloadsHandler = Provide[Container.get_pro_downloads]):
@@ -58,7 +59,7 @@ def pro_downloads(name: str, get_downloads: GetProDownloadsHandler = Provide[Con
 
 @blueprint.get("/api/v3/pro/projects/<name:name>/country-downloads")
 @mark_private
-@requires_scope("pro")
+@requires_scope(PRO)
 @cached(private=True, vary=API_KEY_HEADER)
 @inject
 def country_downloads(name: str, get_countries: GetCountryDownloadsHandler = Provide[Container.get_country_downloads]):
