@@ -16,13 +16,13 @@ from tests.fake_bigquery import DEFAULT_TABLE, FakeBigQuery
 from tests.integration.test_repository import snapshot
 
 DAY = date(2026, 11, 19)
-GOOD = [("requests", "version", "2.31.0", 10, 9, 8), ("requests", "system", "Linux", 10, 9, 0)]
+GOOD = [("requests", "version", "2.31.0", 10, 9, 8, 1), ("requests", "system", "Linux", 10, 9, 0, 1)]
 CHANGED = [
-    ("requests", "version", "2.32.0", 30, 30, 30),
-    ("requests", "version", "2.31.0", 5, 5, 5),
-    ("requests", "system", "Linux", 35, 35, 0),
-    ("flask", "version", "3.1.0", 2, 2, 2),
-    ("flask", "system", "Darwin", 2, 2, 0),
+    ("requests", "version", "2.32.0", 30, 30, 30, 0),
+    ("requests", "version", "2.31.0", 5, 5, 5, 0),
+    ("requests", "system", "Linux", 35, 35, 0, 0),
+    ("flask", "version", "3.1.0", 2, 2, 2, 0),
+    ("flask", "system", "Darwin", 2, 2, 0, 0),
 ]
 
 
@@ -131,11 +131,13 @@ def test_a_query_failing_after_some_pages_changes_nothing(bigquery, fake, db):
 @pytest.mark.parametrize(
     "bad_row",
     [
-        ("requests", "version", "2.31.0", None, 1, 1),
-        ("requests", "version", "2.31.0", -5, 0, 0),
-        ("requests", "version", "2.31.0", 5, 9, 0),
-        (None, "version", "2.31.0", 5, 5, 5),
-        ("requests", "version", "x" * 5000, 5, 5, 5),
+        ("requests", "version", "2.31.0", None, 1, 1, 0),
+        ("requests", "version", "2.31.0", -5, 0, 0, 0),
+        ("requests", "version", "2.31.0", 5, 9, 0, 0),
+        (None, "version", "2.31.0", 5, 5, 5, 0),
+        ("requests", "version", "x" * 5000, 5, 5, 5, 0),
+        ("requests", "version", "2.31.0", 5, 5, 0, 6),
+        ("requests", "colour", "red", 5, 5, 0, 0),
     ],
 )
 def test_malformed_answers_are_refused_and_change_nothing(bigquery, fake, db, bad_row):
