@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 
@@ -17,6 +18,8 @@ from pepy.domain.access import (
     validate_key_request,
 )
 from pepy.domain.ports import ApiKeyRepository, RateLimiter
+
+log = logging.getLogger(__name__)
 
 ANONYMOUS_TIER = "anonymous"
 
@@ -123,7 +126,13 @@ class AdmitRequestHandler:
     def __call__(self, request: AdmitRequest) -> Admission:
         key = None if request.secret is None else self._key(request.secret)
         if key is not None:
-            return Admission(key, self._limiter.hit(f"key:{key.id}", self._tiers[key.tier]))
+            tier = self._tiers.get(key.tier)
+            if tier is None:
+                # An operator removed the key's tier from the configuration: the key keeps its scopes, and the
+                # anonymous tier's rate, until it is given a tier again.
+                log.warning("key's tier is not configured", extra={"key": key.name, "tier": key.tier})
+                tier = self._tiers[ANONYMOUS_TIER]
+            return Admission(key, self._limiter.hit(f"key:{key.id}", tier))
         # Clients moving from pepy.tech keep sending its keys, and an unset variable arrives as "undefined": on an
         # endpoint that needs no key, such a key must not turn a working request into a refusal. It loses every
         # tier and scope, and shares the address's anonymous limit, so it gains nothing over sending no key.

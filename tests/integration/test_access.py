@@ -129,3 +129,14 @@ def test_the_limit_holds_in_total_across_processes(db):
     with multiprocessing.get_context("spawn").Pool(4) as processes:
         allowed = processes.map(_hammer, [(db, 20)] * 4)
     assert sum(allowed) == 25, allowed
+
+
+def test_a_key_whose_tier_was_removed_keeps_its_scopes_at_the_anonymous_rate(container):
+    _, secret = container.create_api_key()(CreateApiKey("old-plan", "pro", scopes=("pro",)))
+    container.config.rate_limit_tiers.from_value("anonymous:60:2")
+    container.tiers.reset()
+    container.admit_request.reset()
+    admit = container.admit_request()
+    decisions = [admit(AdmitRequest(secret, "10.0.0.1")) for _ in range(3)]
+    assert all(d.key.has_scope("pro") for d in decisions)
+    assert [(d.decision.allowed, d.decision.limit) for d in decisions] == [(True, 2), (True, 2), (False, 2)]
