@@ -34,6 +34,16 @@ from pepy.domain.read_models import (
 from pepy.infrastructure.postgres.pool import ConnectionPool
 from pepy.infrastructure.postgres.prepared import PreparedStatements
 
+
+def _days_object(document: str) -> str:
+    """SQL of the JSON object {"YYYY-MM-DD": <document>, ...} over the `days` rows whose document is not NULL, in
+    day order: the stored texts spliced, not JSON built."""
+    return (
+        """'{' || coalesce(string_agg('"' || to_char(day, 'YYYY-MM-DD') || '":' || """
+        f"{document}, ',' ORDER BY day) FILTER (WHERE {document} IS NOT NULL), '') || '}}'"
+    )
+
+
 # The import stores each day's per-version downloads as JSON text (project_days.versions_json), so the answer
 # is those texts spliced in day order: a few monthly partitions read by one index range each, and no JSON built
 # per request. The versions are the first day's keys and each later day's new versions (see migration 0003).
@@ -53,26 +63,23 @@ _VERSIONS_OF_DAYS = """
 ) seen(version))
 """
 _VERSION_DOWNLOADS = f"""{_DAY_DOCUMENTS}
-SELECT total_downloads,
-       (SELECT '{{' || coalesce(string_agg('"' || to_char(day, 'YYYY-MM-DD') || '":' || versions_json, ','
-                                          ORDER BY day), '') || '}}'
-        FROM days),
-       {_VERSIONS_OF_DAYS}
+SELECT total_downloads, (SELECT {_days_object("versions_json")} FROM days), {_VERSIONS_OF_DAYS}
 FROM project
 """
-# pepy.tech's Pro downloads: the day documents with or without CI; without, the days that have no CI split.
-_VERSION_DOCUMENTS = """
+# pepy.tech's Pro downloads, with CI or without it; without, also the days that have no CI split.
+_PRO_DOCUMENTS = {
+    include_ci: f"""
 WITH project AS (SELECT id FROM projects WHERE name = %(name)s),
 days AS (
     SELECT day, {document} AS document FROM project_days
     WHERE project_id = (SELECT id FROM project) AND day BETWEEN %(start)s AND %(end)s AND versions_json IS NOT NULL
 )
-SELECT '{{' || coalesce(string_agg('"' || to_char(day, 'YYYY-MM-DD') || '":' || document, ',' ORDER BY day)
-                        FILTER (WHERE document IS NOT NULL), '') || '}}',
-       coalesce(array_agg(day ORDER BY day) FILTER (WHERE document IS NULL), '{{}}')
+SELECT {_days_object("document")}, coalesce(array_agg(day ORDER BY day) FILTER (WHERE document IS NULL), '{{}}')
 FROM days
 HAVING EXISTS (SELECT 1 FROM project)
 """
+    for include_ci, document in ((True, "versions_json"), (False, "versions_without_ci_json"))
+}
 # Any range v3 is asked for, so not prepared: the name bound by psycopg2, the days constants as in v2's.
 _VERSIONS = f"{_DAY_DOCUMENTS} SELECT {_VERSIONS_OF_DAYS} FROM project".replace("$1", "%s")
 
@@ -107,11 +114,8 @@ class PostgresProjectReadStore(ProjectReadStore):
         return ProjectVersionDownloads(name, total, versions, downloads_json)
 
     def version_documents(self, name: str, start: date, end: date, include_ci: bool) -> VersionDocuments | None:
-        document = sql.Identifier("versions_json" if include_ci else "versions_without_ci_json")
         with self._pool.connection() as conn, conn.cursor() as cur:
-            cur.execute(
-                sql.SQL(_VERSION_DOCUMENTS).format(document=document), {"name": name, "start": start, "end": end}
-            )
+            cur.execute(_PRO_DOCUMENTS[include_ci], {"name": name, "start": start, "end": end})
             row = cur.fetchone()
         return None if row is None else VersionDocuments(name, *row)
 
