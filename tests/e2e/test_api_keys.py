@@ -13,7 +13,7 @@ from tests.e2e.api_support import ADMIN_SECRET, PRO_SECRET, READ_SECRET, REVOKED
 pytestmark = pytest.mark.timeout(60)
 
 ADMIN_ROUTE = "/api/v1/admin/projects/{name}"
-# No pro endpoint exists yet in this branch: a route of the test's own stands for one.
+# A route of the test's own, reading nothing: the decorator alone decides its answer.
 PRO_ROUTE = "/test-only/pro/projects/{name}"
 NO_KEY = "A valid X-API-Key header is required"
 UNKNOWN_KEY = "A valid X-API-Key header is required: this key is unknown or revoked"

@@ -19,9 +19,7 @@ from pepy.application.queries.pepy_tech_pro import (
 )
 from pepy.domain.access import PRO
 from pepy.infrastructure.api import params
-from pepy.infrastructure.api.caching import cached
-from pepy.infrastructure.api.cors import mark_private
-from pepy.infrastructure.api.scopes import API_KEY_HEADER, requires_scope
+from pepy.infrastructure.api.scopes import requires_scope
 from pepy.infrastructure.container import Container
 
 blueprint = Blueprint("pro", __name__)
@@ -47,9 +45,7 @@ def _downloads_body(found: ProDownloads):
 
 @blueprint.get("/api/v3/pro/projects/<name:name>/downloads")
 @blueprint.get("/service-api/v1/pro/projects/<name:name>/downloads")
-@mark_private
 @requires_scope(PRO)
-@cached(private=True, vary=API_KEY_HEADER)
 @inject
 def pro_downloads(name: str, get_downloads: GetProDownloadsHandler = Provide[Container.get_pro_downloads]):
     """Per day, per version downloads over FOUR_MONTHS or ONE_YEAR; includeCIDownloads=false leaves CI out."""
@@ -58,9 +54,7 @@ def pro_downloads(name: str, get_downloads: GetProDownloadsHandler = Provide[Con
 
 
 @blueprint.get("/api/v3/pro/projects/<name:name>/country-downloads")
-@mark_private
 @requires_scope(PRO)
-@cached(private=True, vary=API_KEY_HEADER)
 @inject
 def country_downloads(name: str, get_countries: GetCountryDownloadsHandler = Provide[Container.get_country_downloads]):
     """Per day, the non-mirror downloads of each country (`null`: unknown), most downloaded first."""

@@ -1,4 +1,5 @@
-"""Endpoints that need a key of a scope: the admin endpoint, and pepy.tech's paid (pro) endpoints."""
+"""Endpoints that need a key of a scope: the admin endpoint, and pepy.tech's paid (pro) endpoints. Their answers
+are private to the key."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from functools import wraps
 from flask import g
 
 from pepy.domain.access import SCOPES
+from pepy.infrastructure.api.caching import cached
+from pepy.infrastructure.api.cors import mark_private
 from pepy.infrastructure.api.errors import json_error
 
 API_KEY_HEADER = "X-API-Key"
@@ -20,7 +23,8 @@ def _refusal(status: int, message: str):
 
 
 def requires_scope(scope: str):
-    """Decorate a view: 401 without a valid key, 403 with a key that lacks the scope, before anything else is read.
+    """Decorate a view: 401 without a valid key, 403 with a key that lacks the scope, before anything else is read;
+    the answer is cached privately, varies on the key, and is never shared through CORS's `*`.
 
     The key itself was resolved by the limits module before any view ran (an unknown or revoked one as no key); an
     admin key has every scope.
@@ -30,6 +34,9 @@ def requires_scope(scope: str):
         raise ValueError(f"Unknown scope {scope!r}: use one of {', '.join(SCOPES)}")
 
     def decorate(view):
+        private_view = cached(private=True, vary=API_KEY_HEADER)(view)
+
+        @mark_private
         @wraps(view)
         def wrapper(*args, **kwargs):
             key = g.get("api_key")
@@ -38,7 +45,7 @@ def requires_scope(scope: str):
                 return _refusal(401, f"A valid X-API-Key header is required{unknown}")
             if not key.has_scope(scope):
                 return _refusal(403, f"This key lacks the {scope} scope")
-            return view(*args, **kwargs)
+            return private_view(*args, **kwargs)
 
         return wrapper
 

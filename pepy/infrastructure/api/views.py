@@ -16,9 +16,8 @@ from pepy.application.queries.pepy_tech import (
 )
 from pepy.domain.access import ADMIN
 from pepy.infrastructure.api.caching import cached
-from pepy.infrastructure.api.cors import mark_private
 from pepy.infrastructure.api.errors import json_error
-from pepy.infrastructure.api.scopes import API_KEY_HEADER, requires_scope
+from pepy.infrastructure.api.scopes import requires_scope
 from pepy.infrastructure.container import Container
 
 blueprint = Blueprint("pepy", __name__)
@@ -66,9 +65,7 @@ def project_v1(name: str, get_daily: GetDailyDownloadsHandler = Provide[Containe
 
 
 @blueprint.get("/api/v1/admin/projects/<name:name>")
-@mark_private
 @requires_scope(ADMIN)
-@cached(private=True, vary=API_KEY_HEADER)
 @inject
 def project_admin(name: str, get_project: GetProjectHandler = Provide[Container.get_project]):
     """The v2 shape over every stored day; admin only."""
