@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from dependency_injector import containers, providers
 
 from pepy.application import access, commands
-from pepy.application.queries import common, operations, pepy_tech, pepy_tech_pro, pypistats, v3
+from pepy.application.queries import charts, common, operations, pepy_tech, pepy_tech_pro, pypistats, v3
 from pepy.infrastructure.bigquery.source import BigQuerySource, make_client
 from pepy.infrastructure.files.source import FilesSource
 from pepy.infrastructure.postgres.access import PostgresApiKeyRepository, PostgresRateLimiter
@@ -118,6 +118,13 @@ class Container(containers.DeclarativeContainer):
     )
     get_top_projects = providers.Factory(v3.GetTopProjectsHandler, store=read_store, ledger=read_ledger, clock=clock)
     search_projects = providers.Factory(v3.SearchProjectsHandler, store=read_store)
+    get_comparison = providers.Factory(charts.GetComparisonHandler, store=read_store, ledger=read_ledger, clock=clock)
+    get_project_chart = providers.Factory(
+        charts.GetProjectChartHandler, store=read_store, ledger=read_ledger, clock=clock
+    )
+    get_comparison_chart = providers.Factory(
+        charts.GetComparisonChartHandler, store=read_store, ledger=read_ledger, clock=clock
+    )
 
     get_ledger_summary = providers.Factory(operations.GetLedgerSummaryHandler, ledger=read_ledger)
     # `pepy import status` asks the primary, which alone knows whether a running import is still alive.

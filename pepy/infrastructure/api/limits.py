@@ -22,10 +22,12 @@ blueprint = Blueprint("limits", __name__)
 API_KEY_STATUS_HEADER = "X-API-Key-Status"
 UNKNOWN_KEY_STATUS = "unknown; answered as anonymous"
 
-# Badges are served from cache without touching the limiter; probes, metrics and docs must always answer.
+# Badges and charts are images embedded in pages and READMEs, served from cache without touching the limiter;
+# probes, metrics and docs must always answer.
 UNLIMITED_PREFIXES = (
     "/badge/",
     "/personalized-badge/",
+    "/chart/",
     "/health-check",
     "/ready",
     "/metrics",

@@ -26,6 +26,12 @@ def text(name: str, default: str | None = None) -> str | None:
     return value
 
 
+def names(name: str) -> tuple[str, ...]:
+    """A comma-separated list (empty when absent), each item stripped."""
+    value = text(name)
+    return tuple(item.strip() for item in value.split(",")) if value else ()
+
+
 def choice(name: str, choices: tuple[str, ...], default: str | None = None) -> str | None:
     """One of the given values (compared without regard to case)."""
     value = text(name)

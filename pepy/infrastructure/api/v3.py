@@ -8,6 +8,7 @@ import io
 from dependency_injector.wiring import Provide, inject
 from flask import Blueprint, current_app, jsonify, request
 
+from pepy.application.queries.charts import GetComparison, GetComparisonHandler
 from pepy.application.queries.v3 import (
     SERIES_BREAKDOWNS,
     DownloadSeries,
@@ -45,23 +46,25 @@ def _category(category: str | None) -> str:
     return "null" if category is None else category
 
 
-def _series_csv(series: DownloadSeries):
+def _series_csv(series: list[DownloadSeries], with_project: bool):
+    """One row per bucket (and category, with a breakdown); with a `project` column first when comparing."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    if series.breakdown is None:
-        writer.writerow(["period", "start", "end", "partial", "downloads"])
-        for point in series.points:
-            writer.writerow([point.period, point.start, point.end, str(point.partial).lower(), point.downloads])
-    else:
-        writer.writerow(["period", "start", "end", "partial", "category", "downloads"])
-        for point in series.points:
-            for category, downloads in point.categories.items():
-                row = [point.period, point.start, point.end, str(point.partial).lower(), _category(category), downloads]
-                writer.writerow(row)
+    split = series[0].breakdown is not None
+    project = ["project"] if with_project else []
+    writer.writerow([*project, "period", "start", "end", "partial", *(["category"] if split else []), "downloads"])
+    for one in series:
+        lead = [one.name] if with_project else []
+        for point in one.points:
+            bucket = [*lead, point.period, point.start, point.end, str(point.partial).lower()]
+            if split:
+                writer.writerows([*bucket, _category(c), n] for c, n in point.categories.items())
+            else:
+                writer.writerow([*bucket, point.downloads])
     return current_app.response_class(out.getvalue(), mimetype=CSV)
 
 
-def _series_json(series: DownloadSeries):
+def _points_json(series: DownloadSeries) -> list[dict]:
     data = []
     for point in series.points:
         item = {
@@ -74,15 +77,29 @@ def _series_json(series: DownloadSeries):
         if series.breakdown is not None:
             item["categories"] = {_category(c): n for c, n in point.categories.items()}
         data.append(item)
-    return jsonify(
-        project=series.name,
-        start=series.start.isoformat(),
-        end=series.end.isoformat(),
-        granularity=series.granularity.value,
-        breakdown=series.breakdown,
-        mirrors=series.mirrors,
-        versions=series.versions,
-        data=data,
+    return data
+
+
+def _options_json(series: DownloadSeries) -> dict:
+    return {
+        "start": series.start.isoformat(),
+        "end": series.end.isoformat(),
+        "granularity": series.granularity.value,
+        "breakdown": series.breakdown,
+        "mirrors": series.mirrors,
+        "versions": series.versions,
+    }
+
+
+def _series_query(name: str) -> GetDownloadSeries:
+    return GetDownloadSeries(
+        name=name,
+        start=params.day("start"),
+        end=params.day("end"),
+        granularity=Granularity(params.choice("granularity", tuple(Granularity), "day")),
+        breakdown=series_breakdown(params.choice("breakdown", SERIES_BREAKDOWNS)),
+        versions=params.text("versions"),
+        mirrors=params.boolean("mirrors", True),
     )
 
 
@@ -92,17 +109,26 @@ def _series_json(series: DownloadSeries):
 def download_series(name: str, get_series: GetDownloadSeriesHandler = Provide[Container.get_download_series]):
     """A time series by day, ISO week or month, optionally split by a breakdown or filtered by versions."""
     as_csv = wants_csv()
-    query = GetDownloadSeries(
-        name=name,
-        start=params.day("start"),
-        end=params.day("end"),
-        granularity=Granularity(params.choice("granularity", tuple(Granularity), "day")),
-        breakdown=series_breakdown(params.choice("breakdown", SERIES_BREAKDOWNS)),
-        versions=params.text("versions"),
-        mirrors=params.boolean("mirrors", True),
+    series = get_series(_series_query(name))
+    if as_csv:
+        return _series_csv([series], with_project=False)
+    return jsonify(project=series.name, **_options_json(series), data=_points_json(series))
+
+
+@blueprint.get("/api/v3/compare")
+@cached(variant=lambda: CSV if wants_csv() else JSON, vary="Accept")
+@inject
+def compare(get_comparison: GetComparisonHandler = Provide[Container.get_comparison]):
+    """The series of up to ten projects over the same range and options, in the order asked."""
+    as_csv = wants_csv()
+    series = get_comparison(GetComparison(params.names("projects"), _series_query("")))
+    if as_csv:
+        return _series_csv(series, with_project=True)
+    return jsonify(
+        projects=[one.name for one in series],
+        **_options_json(series[0]),
+        series=[{"project": one.name, "data": _points_json(one)} for one in series],
     )
-    series = get_series(query)
-    return _series_csv(series) if as_csv else _series_json(series)
 
 
 @blueprint.get("/api/v3/projects/<name:name>")

@@ -12,6 +12,7 @@ from flask import Flask
 from pepy.application.queries.common import MAX_LIMIT, MAX_SERIES_DAYS
 from pepy.application.queries.v3 import MAX_SERIES_POINTS
 from pepy.infrastructure.api.limits import API_KEY_STATUS_HEADER, UNKNOWN_KEY_STATUS
+from pepy.infrastructure.api.openapi.charts import chart_paths
 from pepy.infrastructure.api.openapi.operations import documentation_paths, operations_paths
 from pepy.infrastructure.api.openapi.pepy_tech import pepy_tech_paths
 from pepy.infrastructure.api.openapi.pro import pro_paths
@@ -20,7 +21,15 @@ from pepy.infrastructure.api.openapi.v3 import v3_paths
 
 
 def _paths() -> dict:
-    return operations_paths() | pepy_tech_paths() | pro_paths() | pypistats_paths() | v3_paths() | documentation_paths()
+    return (
+        operations_paths()
+        | pepy_tech_paths()
+        | pro_paths()
+        | pypistats_paths()
+        | v3_paths()
+        | chart_paths()
+        | documentation_paths()
+    )
 
 
 def openapi_path(rule: str) -> str:
@@ -38,7 +47,7 @@ def document(app: Flask) -> dict:
             "version": "3",
             "description": (
                 "PyPI download statistics: pepy.tech's and pypistats.org's APIs, and pepy's own /api/v3. "
-                f'Every error is JSON {{"error": status, "message": …}} except badges, which are images. '
+                f'Every error is JSON {{"error": status, "message": …}} except badges and charts, which are images. '
                 f"Caps: series of at most {MAX_SERIES_DAYS} days and {MAX_SERIES_POINTS} points; limit at most "
                 f"{MAX_LIMIT}. An X-API-Key this server does not know (or has revoked) is answered as no key: "
                 f"endpoints that need no key answer as they answer anonymous clients, within the address's "

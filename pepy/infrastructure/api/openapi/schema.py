@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pepy.application.queries.charts import MAX_COMPARED
 from pepy.application.queries.common import MAX_LIMIT
 from pepy.domain.model import PROJECT_NAME_MAX_LENGTH
 
@@ -53,6 +54,13 @@ NAME = {
     "required": True,
     "description": "The project's name, looked up PEP 503-normalised (Zope.Interface finds zope-interface)",
     "schema": {"type": "string", "minLength": 1, "maxLength": PROJECT_NAME_MAX_LENGTH},
+}
+PROJECTS = {
+    "name": "projects",
+    "in": "query",
+    "required": True,
+    "description": f"1 to {MAX_COMPARED} project names, separated by commas",
+    "schema": {"type": "string", "minLength": 1},
 }
 LIMIT = query("limit", f"How many to return, 1 to {MAX_LIMIT}", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT})
 MIRRORS = enum("true", "false")

@@ -12,6 +12,7 @@ from pepy.infrastructure.api.openapi.schema import (
     LIMIT,
     MIRRORS,
     NAME,
+    PROJECTS,
     enum,
     get,
     json_answer,
@@ -47,6 +48,16 @@ _SERIES = object_schema(
         "data": {"type": "array", "items": _POINT},
     }
 )
+_COMPARISON = object_schema(
+    {
+        "projects": {"type": "array", "items": {"type": "string"}},
+        **{k: v for k, v in _SERIES["properties"].items() if k not in ("project", "data")},
+        "series": {
+            "type": "array",
+            "items": object_schema({"project": {"type": "string"}, "data": {"type": "array", "items": _POINT}}),
+        },
+    }
+)
 _WINDOW = object_schema({"with_mirrors": COUNT, "without_mirrors": COUNT})
 _SUMMARY = object_schema(
     {
@@ -77,6 +88,19 @@ _SEARCH = object_schema(
 def v3_paths() -> dict:
     """The family's paths, in the document's order."""
     categories = ", ".join(CATEGORY_BREAKDOWNS)
+    series_options = [
+        query("start", "The first day; defaults to 29 days before the end, 2016-01-22 at the earliest", DAY),
+        query("end", "The last day; defaults to the last imported day", DAY),
+        query("granularity", "day, ISO week or month", enum("day", "week", "month", default="day")),
+        query("breakdown", f"Split by version, mirrors or one of {categories}", enum(*SERIES_BREAKDOWNS)),
+        query("versions", "PEP 440 specifiers: >=2,<3 or 2.*", {"type": "string"}),
+        query("mirrors", "false: count without mirrors", MIRRORS),
+        query("format", "csv for CSV", enum("json", "csv")),
+    ]
+    caps = (
+        f"At most {MAX_SERIES_DAYS} days and {MAX_SERIES_POINTS} points (buckets x categories). A week or "
+        "month the range cuts is marked partial."
+    )
     return {
         "/api/v3/projects/{name}/downloads": get(
             "A time series over any stored range",
@@ -84,21 +108,20 @@ def v3_paths() -> dict:
                 "description": "The series; CSV with ?format=csv or Accept: text/csv",
                 "content": {JSON: {"schema": _SERIES}, "text/csv": {"schema": {"type": "string"}}},
             },
-            [
-                NAME,
-                query("start", "The first day; defaults to 29 days before the end, 2016-01-22 at the earliest", DAY),
-                query("end", "The last day; defaults to the last imported day", DAY),
-                query("granularity", "day, ISO week or month", enum("day", "week", "month", default="day")),
-                query("breakdown", f"Split by version, mirrors or one of {categories}", enum(*SERIES_BREAKDOWNS)),
-                query("versions", "PEP 440 specifiers: >=2,<3 or 2.*", {"type": "string"}),
-                query("mirrors", "false: count without mirrors", MIRRORS),
-                query("format", "csv for CSV", enum("json", "csv")),
-            ],
+            [NAME, *series_options],
             tag="v3",
-            description=(
-                f"At most {MAX_SERIES_DAYS} days and {MAX_SERIES_POINTS} points (buckets x categories). A week or "
-                "month the range cuts is marked partial."
-            ),
+            description=caps,
+        ),
+        "/api/v3/compare": get(
+            "The series of several projects over the same range and options",
+            {
+                "description": "Each project's series, in the order asked; CSV (with a project column) with "
+                "?format=csv or Accept: text/csv",
+                "content": {JSON: {"schema": _COMPARISON}, "text/csv": {"schema": {"type": "string"}}},
+            },
+            [PROJECTS, *series_options],
+            tag="v3",
+            description=f"{caps} One unknown project makes the whole answer a 404 naming it.",
         ),
         "/api/v3/projects/{name}": get("A project's summary", json_answer("Summary", _SUMMARY), [NAME], tag="v3"),
         "/api/v3/top": get(
