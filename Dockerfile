@@ -14,6 +14,10 @@ COPY pepy /src/pepy
 RUN /opt/pepy/bin/pip install --no-deps /src
 
 FROM ${PYTHON_IMAGE} AS runtime
+# PNG charts are drawn with text, and resvg finds its fonts on the system: the slim image has none.
+RUN apt-get update \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
 # A fixed uid, so volumes and secrets can be owned by it on the host.
 RUN groupadd --system --gid 10001 pepy \
     && useradd --system --uid 10001 --gid pepy --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin pepy

@@ -112,11 +112,13 @@ def test_mirrors_and_the_mirror_split_are_the_series_options():
     [
         ("30d", date(2026, 10, 22), Granularity.DAY),
         ("90d", date(2026, 8, 23), Granularity.DAY),
-        ("1y", date(2025, 11, 21), Granularity.WEEK),
-        ("all", date(2026, 1, 10), Granularity.WEEK),
+        ("1y", date(2025, 11, 17), Granularity.WEEK),
+        ("all", date(2026, 1, 5), Granularity.WEEK),
     ],
 )
-def test_named_periods_end_on_the_last_imported_day_and_pick_a_readable_granularity(period, start, granularity):
+def test_named_periods_end_on_the_last_imported_day_start_a_bucket_and_pick_a_readable_granularity(
+    period, start, granularity
+):
     drawn = chart(range=ChartRange(period=period))
 
     assert (drawn.start, drawn.end, drawn.granularity) == (start, LAST_DAY, granularity)
@@ -130,7 +132,9 @@ def test_all_reaches_back_at_most_as_far_as_a_series_may():
     drawn = GetProjectChartHandler(FakeReadStore(old), FakeLedger(last_day=LAST_DAY), lambda: TODAY)(
         GetProjectChart("old", ChartRange(period="all"))
     )
-    assert (drawn.start, drawn.granularity) == (LAST_DAY - timedelta(days=MAX_SERIES_DAYS - 1), Granularity.MONTH)
+    # Three years back is 2023-11-19; the month's first would pass the cap, so the chart starts on the next one.
+    assert (drawn.start, drawn.granularity) == (date(2023, 12, 1), Granularity.MONTH)
+    assert (LAST_DAY - drawn.start).days < MAX_SERIES_DAYS and drawn.partial == [False] * 35 + [True]
 
 
 def test_a_given_range_and_granularity_are_kept():

@@ -14,7 +14,14 @@ from pepy.application.queries.common import (
     open_start,
     project_name,
 )
-from pepy.application.queries.v3 import DownloadSeries, GetDownloadSeries, GetDownloadSeriesHandler
+from pepy.application.queries.v3 import (
+    DownloadSeries,
+    GetDownloadSeries,
+    GetDownloadSeriesHandler,
+    bucket_start,
+    buckets,
+)
+from pepy.domain.downloads import FIRST_DAY
 from pepy.domain.errors import ProjectNotFound
 from pepy.domain.read_models import Granularity, SeriesBreakdown
 
@@ -138,6 +145,22 @@ class _ChartHandler(ReadHandler):
         super().__init__(store, ledger, clock)
         self._series = GetDownloadSeriesHandler(store, ledger, clock)
 
+    def _range(
+        self, chart_range: ChartRange, names: tuple[str, ...], granularity: Granularity | None
+    ) -> tuple[date, date, Granularity]:
+        """The range and granularity; a named range starts on a bucket's first day, so that only the last
+        bucket (the week or month still running) is cut short."""
+        start, end = self._resolve(chart_range, names)
+        granularity = granularity or default_granularity(start, end)
+        if chart_range.start or chart_range.end:
+            return start, end, granularity
+        aligned = bucket_start(start, granularity)
+        if aligned < FIRST_DAY or (end - aligned).days + 1 > MAX_SERIES_DAYS:
+            # Back to the bucket's start would pass PyPI's first day or the cap: on to the next bucket instead.
+            following = buckets(start, start, granularity)[0][1] + timedelta(days=1)
+            aligned = following if following <= end else start
+        return aligned, end, granularity
+
     def _resolve(self, chart_range: ChartRange, names: tuple[str, ...]) -> tuple[date, date]:
         if chart_range.period is not None and (chart_range.start or chart_range.end):
             raise InvalidParameter("period", "names a range: give either period or start and end, not both")
@@ -167,8 +190,7 @@ class GetProjectChartHandler(_ChartHandler):
         if not 1 <= query.top <= MAX_TOP:
             raise InvalidParameter("top", f"must be between 1 and {MAX_TOP}, not {query.top}")
         name = project_name(query.name)
-        start, end = self._resolve(query.range, (name,))
-        granularity = query.granularity or default_granularity(start, end)
+        start, end, granularity = self._range(query.range, (name,), query.granularity)
         series = self._series(GetDownloadSeries(name, start, end, granularity, query.breakdown, None, query.mirrors))
         if query.breakdown is None:
             lines = [ChartLine(name, [p.downloads for p in series.points])]
@@ -182,8 +204,7 @@ class GetComparisonChartHandler(_ChartHandler):
 
     def __call__(self, query: GetComparisonChart) -> Chart:
         names = compared_names(query.names)
-        start, end = self._resolve(query.range, names)
-        granularity = query.granularity or default_granularity(start, end)
+        start, end, granularity = self._range(query.range, names, query.granularity)
         lines, series = [], None
         for name in names:
             series = self._series(GetDownloadSeries(name, start, end, granularity, None, None, query.mirrors))

@@ -90,8 +90,11 @@ def describe(chart: Chart) -> str:
     how = {Granularity.DAY: "per day", Granularity.WEEK: "per week", Granularity.MONTH: "per month"}
     split = f", by {chart.breakdown}" if chart.breakdown else ""
     mirrors = "" if chart.mirrors else ", without mirrors"
+    cut = f" (dotted: a {chart.granularity} the range cuts short)" if any(chart.partial) else ""
     last = "; ".join(f"{line.label}: {line.values[-1]:,}" for line in chart.lines) if chart.days else "no data"
-    return f"Downloads {how[chart.granularity]}{split}{mirrors}, {chart.start} to {chart.end}. Last values: {last}."
+    return (
+        f"Downloads {how[chart.granularity]}{split}{mirrors}, {chart.start} to {chart.end}{cut}. Last values: {last}."
+    )
 
 
 def render(chart: Chart, look: ChartLook) -> str:
@@ -101,7 +104,7 @@ def render(chart: Chart, look: ChartLook) -> str:
     title = f"{chart.title} · downloads"
     subtitle = describe(chart).split(". Last")[0].removeprefix("Downloads ")
     parts.append(_text(PAD, PAD + 14, _shorten(title, width - 2 * PAD, 15), "t", size=15, bold=True))
-    parts.append(_text(PAD, PAD + 32, subtitle, "m", size=11))
+    parts.append(_text(PAD, PAD + 32, _shorten(subtitle, width - 2 * PAD, 11), "m", size=11))
     # The legend may take a quarter of the height, so that the lines keep the most of it.
     legend, legend_bottom = _legend(chart, width, PAD + 52, rows=max(1, height // 4 // 18))
     parts.append(legend)

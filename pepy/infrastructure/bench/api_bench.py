@@ -55,6 +55,8 @@ ENDPOINTS = {
 # pepy.tech's Pro downloads over a year, asked with a key of the pro scope (stored in the bench database).
 PRO_DOWNLOADS = "/api/v3/pro/projects/{}/downloads?timeRange=ONE_YEAR"
 PRO_SECRET = "pepy_bench-pro-key"
+# The chart a README embeds: 90 days by version, its top five plus other.
+CHART = "/chart/{}.svg?period=90d&breakdown=version"
 # The most downloaded project gets this many downloads a day; rank r gets TOP / r**ZIPF_EXPONENT.
 TOP = 3_000_000
 ZIPF_EXPONENT = 1.3
@@ -267,6 +269,7 @@ def main(argv: list[str] | None = None) -> None:
     names = zipf_names(args.projects, 20_000, rng)
     paths = {endpoint: [template.format(n) for n in names] for endpoint, template in ENDPOINTS.items()}
     pro_paths = [PRO_DOWNLOADS.format(n) for n in names]
+    chart_paths = [CHART.format(n) for n in names]
     # Each load: endpoint, connections, the paths of one run (uncached ones spelled anew every run), and its key.
     loads = [(endpoint, args.connections, lambda e=endpoint: paths[e], "") for endpoint in ENDPOINTS]
     loads += [
@@ -274,6 +277,8 @@ def main(argv: list[str] | None = None) -> None:
         ("v2 one client", 1, lambda: paths["v2"], ""),
         ("badge one client", 1, lambda: paths["badge"], ""),
         ("pro one client", 1, lambda: pro_paths, PRO_SECRET),
+        ("chart", args.connections, lambda: chart_paths, ""),
+        ("chart uncached", 1, lambda: [CHART.format(respelled(n, rng)) for n in names], ""),
     ]
     results: dict[str, list[dict]] = {endpoint: [] for endpoint, _, _, _ in loads}
     heavy, heavy_pro = [], []
