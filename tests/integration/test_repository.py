@@ -9,9 +9,11 @@ import pytest
 from dependency_injector import providers
 
 from pepy.application.commands import ImportDay, LoadBaseTotals
-from pepy.domain.downloads import DayRow
+from pepy.application.queries.v3 import bucket_start
+from pepy.domain.downloads import Breakdown, DayRow
 from pepy.domain.errors import InvalidImport
 from pepy.domain.model import Downloads, ProjectName
+from pepy.domain.read_models import Granularity, SeriesRequest
 from tests.fakes import RowsSource, SourceFailed, day_rows
 
 DAY = date(2026, 11, 19)
@@ -163,6 +165,32 @@ def test_v2_and_v3_versions_are_the_distinct_stored_versions_after_any_sequence_
                 listed = read_store.versions(project, start, end)
                 assert sorted(listed or []) == sorted(expected), (project, start, end)
         conn.close()
+
+
+def test_a_version_series_read_from_the_day_documents_equals_the_version_rows(container, db):
+    rng = random.Random(503)
+    days = [DAY - timedelta(days=n) for n in range(10)]
+    for day in days:
+        chosen = rng.sample(["1.0", "1.1", "2.0", "2.1", "3.0rc1", 'odd"name'], rng.randint(1, 5))
+        rows = day_rows("requests", {v: (rng.randint(1, 50), 1, 0) for v in chosen})
+        run_import(container, {day: rows}, day=day)
+    read_store = container.read_store()
+    conn = psycopg2.connect(db)
+    with conn, conn.cursor() as cur:
+        cur.execute(
+            "SELECT day, version, downloads FROM version_downloads ORDER BY 1, 2",
+        )
+        rows = cur.fetchall()
+    conn.close()
+    for granularity in Granularity:
+        for versions in (None, ("1.0", 'odd"name')):
+            request = SeriesRequest("requests", days[-1], DAY, granularity, Breakdown.VERSION, versions, True, 10_000)
+            expected: dict[tuple, int] = {}
+            for day, version, downloads in rows:
+                if versions is None or version in versions:
+                    key = (bucket_start(day, granularity), version)
+                    expected[key] = expected.get(key, 0) + downloads
+            assert read_store.series(request) == sorted((b, v, n) for (b, v), n in expected.items())
 
 
 def test_totals_are_64_bit(container, db):
