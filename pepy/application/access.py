@@ -17,6 +17,7 @@ from pepy.domain.access import (
     new_secret,
     validate_key_request,
 )
+from pepy.domain.errors import DatabaseTimeout, DatabaseUnavailable
 from pepy.domain.ports import ApiKeyRepository, RateLimiter
 
 log = logging.getLogger(__name__)
@@ -119,7 +120,13 @@ class AdmitRequestHandler:
         if cached is None or now - cached[0] > self._cache_seconds:
             if len(self._cache) > 10_000:
                 self._cache.clear()
-            cached = (now, self._keys.find_active(digest))
+            try:
+                cached = (now, self._keys.find_active(digest))
+            except (DatabaseUnavailable, DatabaseTimeout):
+                # Keys cannot be read: a key seen before keeps its tier and scopes until they can; an unseen one
+                # is limited as no key, never left unlimited.
+                log.warning("API keys unavailable; using what is cached")
+                return None if cached is None else cached[1]
             self._cache[digest] = cached
         return cached[1]
 

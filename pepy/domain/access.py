@@ -72,6 +72,16 @@ def validate_key_request(name: str, tier: str, scopes: tuple[str, ...], tiers: d
 
 
 @dataclass(frozen=True)
+class Charge:
+    """Requests one process admitted for a client since it last settled, each worth `interval` seconds of its
+    tier's rate."""
+
+    client: str
+    requests: int
+    interval: float
+
+
+@dataclass(frozen=True)
 class Decision:
     """A rate limiter's answer for one request."""
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from datetime import date, datetime
 
-from pepy.domain.access import ApiKey, Decision, Tier
+from pepy.domain.access import ApiKey, Charge, Decision, Tier
 from pepy.domain.downloads import Breakdown, DayExport, DayRow
 from pepy.domain.model import Downloads, ProjectName
 from pepy.domain.read_models import (
@@ -195,3 +195,11 @@ class RateLimiter(ABC):
     @abstractmethod
     def hit(self, client: str, tier: Tier) -> Decision:
         """Count one request of the client against its tier."""
+
+
+class SharedRateLimits(ABC):
+    """The rate-limit state every API process settles into: one GCRA theoretical arrival time per client."""
+
+    @abstractmethod
+    def settle(self, charges: list[Charge]) -> dict[str, float]:
+        """Add the admitted requests to each client's state; the seconds each client's state now runs ahead."""

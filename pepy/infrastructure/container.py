@@ -10,11 +10,12 @@ from pepy.application import access, commands
 from pepy.application.queries import charts, common, operations, pepy_tech, pepy_tech_pro, pypistats, v3
 from pepy.infrastructure.bigquery.source import BigQuerySource, make_client
 from pepy.infrastructure.files.source import FilesSource
-from pepy.infrastructure.postgres.access import PostgresApiKeyRepository, PostgresRateLimiter
+from pepy.infrastructure.postgres.access import PostgresApiKeyRepository, PostgresSharedRateLimits
 from pepy.infrastructure.postgres.ledger import PostgresImportLedger
 from pepy.infrastructure.postgres.pool import ConnectionPool
 from pepy.infrastructure.postgres.read_store import PostgresProjectReadStore
 from pepy.infrastructure.postgres.repository import PostgresDownloadsRepository
+from pepy.infrastructure.rate_limits import SettledRateLimiter
 from pepy.infrastructure.settings import parse_networks, parse_origins, parse_tiers
 from pepy.infrastructure.sources import SourceChooser
 
@@ -140,14 +141,18 @@ class Container(containers.DeclarativeContainer):
     tiers = providers.Singleton(parse_tiers, config.rate_limit_tiers)
     trusted_proxies = providers.Singleton(parse_networks, config.trusted_proxies)
     api_keys = providers.Singleton(PostgresApiKeyRepository, pool=access_pool)
-    rate_limiter = providers.Singleton(PostgresRateLimiter, pool=access_pool)
+    # Requests read keys where they read downloads (a replica, if one is configured), and settle limits with the
+    # primary in the background: no request waits for the primary.
+    read_api_keys = providers.Singleton(PostgresApiKeyRepository, pool=read_pool)
+    shared_rate_limits = providers.Singleton(PostgresSharedRateLimits, pool=access_pool)
+    rate_limiter = providers.Singleton(SettledRateLimiter, shared=shared_rate_limits)
     create_api_key = providers.Factory(access.CreateApiKeyHandler, keys=api_keys, tiers=tiers)
     revoke_api_key = providers.Factory(access.RevokeApiKeyHandler, keys=api_keys)
     list_api_keys = providers.Factory(access.ListApiKeysHandler, keys=api_keys)
     # A Singleton: its key cache must outlive a request.
     admit_request = providers.Singleton(
         access.AdmitRequestHandler,
-        keys=api_keys,
+        keys=read_api_keys,
         limiter=rate_limiter,
         tiers=tiers,
         key_cache_seconds=config.key_cache_seconds,
@@ -155,7 +160,8 @@ class Container(containers.DeclarativeContainer):
 
 
 def close_pools(container: Container) -> None:
-    """Close every connection the container's pools opened."""
+    """Stop the limiter's settlements, then close every connection the container's pools opened."""
+    container.rate_limiter().stop()
     for pool in (container.write_pool, container.read_pool, container.access_pool):
         pool().close()
 

@@ -1,14 +1,18 @@
 """Rate limits over HTTP: headers on every limited answer, 429 with Retry-After, badges and probes untouched,
-and one limit for all of gunicorn's workers."""
+one limit for all of gunicorn's workers, and limits per process (never none) while the primary is unreachable."""
 
 from __future__ import annotations
 
 import ipaddress
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from dependency_injector import providers
 
 from pepy.application.access import CreateApiKey, RevokeApiKey
+from pepy.domain.errors import DatabaseUnavailable
+from pepy.domain.ports import SharedRateLimits
 from pepy.infrastructure.api.app import create_app
 from pepy.infrastructure.api.limits import client_address
 from tests import live_server
@@ -118,16 +122,39 @@ def test_the_client_is_the_first_untrusted_hop(remote, forwarded, client):
 
 
 @pytest.mark.slow
-def test_the_limit_holds_in_total_across_gunicorn_workers(db, tmp_path):
-    # One request a minute after a burst of 20: whatever worker answers, only 20 of 60 get through.
+def test_across_gunicorn_workers_a_client_gets_at_most_a_burst_each_then_owes_the_excess(db, tmp_path):
+    # One request a minute after a burst of 20: a first wave gets at most a burst from each of the 3 workers;
+    # once they have settled (every quarter second), the excess is owed and every worker refuses.
     tiers = "anonymous:1:20"
     with (
         live_server.gunicorn(db, tmp_path, workers=3, PEPY_RATE_LIMIT_TIERS=tiers) as server,
         ThreadPoolExecutor(12) as pool,
     ):
-        statuses = list(pool.map(lambda _: live_server.get(f"{server.base}/api/v3/top")[0], range(60)))
-    assert statuses.count(200) in (20, 21), statuses
-    assert statuses.count(429) == 60 - statuses.count(200)
+        first = list(pool.map(lambda _: live_server.get(f"{server.base}/api/v3/top")[0], range(90)))
+        time.sleep(1)
+        later = list(pool.map(lambda _: live_server.get(f"{server.base}/api/v3/top")[0], range(60)))
+    assert 20 <= first.count(200) <= 3 * 20, first
+    assert first.count(429) == 90 - first.count(200)
+    assert later.count(429) == 60, later
+
+
+class UnreachableStore(SharedRateLimits):
+    def settle(self, charges):
+        raise DatabaseUnavailable("could not connect to the primary")
+
+
+def test_with_the_primary_unreachable_each_process_still_limits_and_metrics_say_so(container, caplog):
+    container.shared_rate_limits.override(providers.Object(UnreachableStore()))
+    container.rate_limiter.reset()
+    client = limited_app(container, "anonymous:60:2")
+    answers = [client.get("/api/v2/projects/nothing-here") for _ in range(3)]
+    container.rate_limiter().settle()
+
+    assert [a.status_code for a in answers] == [404, 404, 429]
+    assert "shared rate limits unreachable; limiting per process" in caplog.text
+    metrics = client.get("/metrics").get_data(as_text=True)
+    assert "pepy_rate_limit_shared 0.0" in metrics
+    assert 'pepy_rate_limit_settlements_total{outcome="failed"} 1.0' in metrics
 
 
 def test_a_key_secret_appears_once_on_creation_and_never_in_logs_bodies_or_metrics(container, db, monkeypatch, caplog):

@@ -1,4 +1,5 @@
-"""API keys and the PostgreSQL rate limiter: hashes only, exact GCRA arithmetic, one limit for every process."""
+"""API keys and the shared rate limits in PostgreSQL: hashes only, GCRA settled in batches, one limit for every
+process."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ import psycopg2
 import pytest
 
 from pepy.application.access import AdmitRequest, CreateApiKey, ListApiKeys, RevokeApiKey
-from pepy.domain.access import InvalidApiKey, Tier
-from pepy.infrastructure.postgres.access import PostgresRateLimiter
+from pepy.domain.access import Charge, InvalidApiKey, Tier
+from pepy.infrastructure.postgres.access import PostgresSharedRateLimits
 from pepy.infrastructure.postgres.pool import ConnectionPool
+from pepy.infrastructure.rate_limits import SettledRateLimiter
 
 
 def stored_rows(url: str, table: str) -> list[tuple]:
@@ -95,6 +97,15 @@ def test_an_unknown_key_is_admitted_as_anonymous_within_the_address_limit(contai
     assert not admit(AdmitRequest("undefined", "198.51.100.7")).decision.allowed
 
 
+def test_a_settlement_adds_each_clients_requests_to_its_shared_state(container):
+    shared = container.shared_rate_limits()
+    first = shared.settle([Charge("ip:192.0.2.1", 3, 10.0), Charge("key:7", 1, 0.5)])
+    again = shared.settle([Charge("ip:192.0.2.1", 2, 10.0)])
+
+    assert 29.0 < first["ip:192.0.2.1"] <= 30.0 and 0.0 < first["key:7"] <= 0.5
+    assert 49.0 < again["ip:192.0.2.1"] <= 50.0 and set(again) == {"ip:192.0.2.1"}
+
+
 def test_the_limiter_allows_the_burst_then_refuses_with_a_retry_time(container):
     limiter = container.rate_limiter()
     tier = Tier("tiny", per_minute=6, burst=3)
@@ -116,19 +127,37 @@ def test_anonymous_clients_are_limited_per_address(container):
     assert admit(AdmitRequest(None, "198.51.100.8")).decision.allowed
 
 
-def _hammer(args) -> int:
-    url, hits = args
+TIGHT = Tier("t", per_minute=1, burst=25)
+
+
+def _hammer(args) -> tuple[int, int]:
+    """One process: hits until its own view refuses, settles, then hits again after every process settled."""
+    url, hits, barrier = args
     pool = ConnectionPool(url)
-    limiter = PostgresRateLimiter(pool)
-    allowed = sum(limiter.hit("key:shared", Tier("t", per_minute=1, burst=25)).allowed for _ in range(hits))
+    limiter = SettledRateLimiter(PostgresSharedRateLimits(pool), settle_seconds=0)
+    first = sum(limiter.hit("key:shared", TIGHT).allowed for _ in range(hits))
+    limiter.settle()
+    barrier.wait()
+    limiter.settle()
+    later = sum(limiter.hit("key:shared", TIGHT).allowed for _ in range(hits))
     pool.close()
-    return allowed
+    return first, later
 
 
-def test_the_limit_holds_in_total_across_processes(db):
+def test_across_processes_a_client_gets_at_most_a_burst_each_then_owes_the_excess(db):
+    manager = multiprocessing.get_context("spawn").Manager()
+    barrier = manager.Barrier(4)
     with multiprocessing.get_context("spawn").Pool(4) as processes:
-        allowed = processes.map(_hammer, [(db, 20)] * 4)
-    assert sum(allowed) == 25, allowed
+        allowed = processes.map(_hammer, [(db, 30, barrier)] * 4)
+    # Before any settlement each process decides alone: a burst each. Once settled, every process knows the
+    # client is 100 requests (minutes) ahead, past its burst of 25: nothing more until that is paid back.
+    assert [first for first, _ in allowed] == [25] * 4
+    assert [later for _, later in allowed] == [0] * 4
+    conn = psycopg2.connect(db)
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT extract(epoch FROM tat - now()) FROM rate_limits WHERE client = 'key:shared'")
+        assert 99 * 60 < float(cur.fetchone()[0]) <= 100 * 60
+    conn.close()
 
 
 def test_a_key_whose_tier_was_removed_keeps_its_scopes_at_the_anonymous_rate(container):

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import ipaddress
-import logging
 
 from dependency_injector.wiring import Provide, inject
 from flask import Blueprint, Response, g, request
 
 from pepy.application.access import AdmitRequest, AdmitRequestHandler
-from pepy.domain.errors import DatabaseUnavailable
 from pepy.infrastructure.api.errors import json_error
 from pepy.infrastructure.api.scopes import API_KEY_HEADER
 from pepy.infrastructure.container import Container
-
-log = logging.getLogger(__name__)
 
 blueprint = Blueprint("limits", __name__)
 
@@ -63,12 +59,7 @@ def admit_request(
         return None
     secret = request.headers.get(API_KEY_HEADER)
     address = client_address(request.remote_addr, request.headers.get("X-Forwarded-For"), trusted)
-    try:
-        admission = admit(AdmitRequest(secret or None, address))
-    except DatabaseUnavailable:
-        # The limiter's store is down: serving beats refusing everyone, and reads may still work.
-        log.warning("rate limiter unavailable; request admitted")
-        return None
+    admission = admit(AdmitRequest(secret or None, address))
     g.api_key = admission.key
     g.unknown_api_key = admission.unknown_key
     g.rate_limit = admission.decision

@@ -15,7 +15,15 @@ from collections.abc import Callable, Iterator
 
 from dependency_injector.wiring import Provide, inject
 from flask import Blueprint, Response, current_app, g, jsonify, request
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 from prometheus_client.core import GaugeMetricFamily
 
 from pepy.application.queries.operations import (
@@ -28,6 +36,7 @@ from pepy.domain.ports import Now
 from pepy.domain.read_models import LedgerSummary
 from pepy.infrastructure.api.errors import json_error
 from pepy.infrastructure.container import Container
+from pepy.infrastructure.rate_limits import RateLimitEvents, SettledRateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -155,12 +164,39 @@ class RequestMetrics:
         return response
 
 
+class RateLimitMetrics(RateLimitEvents):
+    """The limiter's settlements by outcome, and whether its limits are shared (1) or per process (0)."""
+
+    def __init__(self, registry: CollectorRegistry | None):
+        self.settlements = Counter(
+            "pepy_rate_limit_settlements",
+            "Settlements of admitted requests with the shared rate-limit store, by outcome",
+            ["outcome"],
+            registry=registry,
+        )
+        # The lowest over processes: 0 as long as any process limits on its own.
+        self.shared_limits = Gauge(
+            "pepy_rate_limit_shared",
+            "1 while rate limits are shared through the primary, 0 while a process limits on its own",
+            registry=registry,
+            multiprocess_mode="min",
+        )
+        self.shared_limits.set(1)
+
+    def settled(self, outcome: str) -> None:
+        self.settlements.labels(outcome).inc()
+
+    def shared(self, shared: bool) -> None:
+        self.shared_limits.set(1 if shared else 0)
+
+
 @blueprint.record_once
 @inject
 def install_metrics(
     state,
     get_summary: Callable[[], GetLedgerSummaryHandler] = Provide[Container.get_ledger_summary.provider],
     now: Now = Provide[Container.now],
+    limiter: SettledRateLimiter = Provide[Container.rate_limiter],
 ) -> None:
     """Give the app the registry /metrics exposes, and the request metrics its hooks record.
 
@@ -176,6 +212,7 @@ def install_metrics(
     exposed.register(LedgerCollector(lambda: get_summary()(GetLedgerSummary()), now))
     state.app.extensions["pepy_metrics"] = exposed
     state.app.extensions["pepy_request_metrics"] = RequestMetrics(own)
+    limiter.report_to(RateLimitMetrics(own))
 
 
 @blueprint.before_app_request

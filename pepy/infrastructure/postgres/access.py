@@ -2,31 +2,28 @@
 
 from __future__ import annotations
 
-import math
 import random
 
 import psycopg2.errors
 
-from pepy.domain.access import ApiKey, Decision, InvalidApiKey, Tier
-from pepy.domain.ports import ApiKeyRepository, RateLimiter
+from pepy.domain.access import ApiKey, Charge, InvalidApiKey
+from pepy.domain.ports import ApiKeyRepository, SharedRateLimits
 from pepy.infrastructure.postgres.pool import ConnectionPool
-from pepy.infrastructure.postgres.prepared import PreparedStatements
 
 _KEY_COLUMNS = "id, name, tier, scopes, created_at, revoked_at"
 
-# GCRA in one statement: a client's row holds its "theoretical arrival time" (TAT). A request is allowed when
-# pushing the TAT one interval further keeps it within the burst window of now; a refused request changes nothing.
-_HIT = """
-INSERT INTO rate_limits AS r (client, tat) VALUES ($1, clock_timestamp() + $2 * interval '1 second')
-ON CONFLICT (client) DO UPDATE SET tat = greatest(r.tat, clock_timestamp()) + $2 * interval '1 second'
-WHERE greatest(r.tat, clock_timestamp()) + $2 * interval '1 second' - clock_timestamp() <= $3 * interval '1 second'
-RETURNING extract(epoch FROM tat - clock_timestamp())
+# Every request a process admitted since its last settlement, added to each client's GCRA "theoretical arrival
+# time" (TAT) in one statement; now() is the statement's one instant, so excluded.tat - now() is a client's charge.
+_SETTLE = """
+INSERT INTO rate_limits AS r (client, tat)
+SELECT client, now() + requests * interval_seconds * interval '1 second'
+FROM unnest(%s::text[], %s::int[], %s::float8[]) AS c(client, requests, interval_seconds)
+ON CONFLICT (client) DO UPDATE SET tat = greatest(r.tat, now()) + (excluded.tat - now())
+RETURNING client, extract(epoch FROM tat - now())
 """
-_HIT_TYPES = ("text", "float8", "float8")
-_WAIT = "SELECT extract(epoch FROM tat - clock_timestamp()) FROM rate_limits WHERE client = %s"
 # Rows whose TAT has passed say nothing a missing row would not; dropping them now and then bounds the table.
-_FORGET = "DELETE FROM rate_limits WHERE tat < clock_timestamp() - interval '1 minute'"
-_FORGET_PROBABILITY = 0.001
+_FORGET = "DELETE FROM rate_limits WHERE tat < now() - interval '1 minute'"
+_FORGET_PROBABILITY = 0.01
 
 
 def _key(row) -> ApiKey:
@@ -76,27 +73,17 @@ class PostgresApiKeyRepository(ApiKeyRepository):
         return _key(row) if row else None
 
 
-class PostgresRateLimiter(RateLimiter):
-    """GCRA over an UNLOGGED table on the primary: one prepared statement per request, shared by every worker."""
+class PostgresSharedRateLimits(SharedRateLimits):
+    """The shared rate-limit state in an UNLOGGED table on the primary, settled by each process in batches."""
 
     def __init__(self, pool: ConnectionPool):
         self._pool = pool
-        self._prepared = PreparedStatements()
 
-    def hit(self, client: str, tier: Tier) -> Decision:
-        interval = 60.0 / tier.per_minute
-        window = interval * tier.burst
+    def settle(self, charges: list[Charge]) -> dict[str, float]:
+        clients = [c.client for c in charges]
         with self._pool.connection() as conn, conn.cursor() as cur:
-            self._prepared.execute(cur, _HIT, _HIT_TYPES, (client, interval, window))
-            row = cur.fetchone()
-            if row is None:
-                cur.execute(_WAIT, (client,))
-                ahead = float(cur.fetchone()[0])
+            cur.execute(_SETTLE, (clients, [c.requests for c in charges], [c.interval for c in charges]))
+            ahead = {client: float(seconds) for client, seconds in cur.fetchall()}
             if random.random() < _FORGET_PROBABILITY:
                 cur.execute(_FORGET)
-        if row is not None:
-            ahead = float(row[0])
-            remaining = max(0, math.floor((window - ahead) / interval + 1e-9))
-            return Decision(True, tier.burst, remaining, math.ceil(ahead), 0)
-        retry_after = max(1, math.ceil(ahead - (window - interval)))
-        return Decision(False, tier.burst, 0, math.ceil(ahead), retry_after)
+        return ahead

@@ -211,9 +211,7 @@ class PostgresProjectReadStore(ProjectReadStore):
         elif (breakdown is Breakdown.VERSION or versions is not None) and request.mirrors:
             # The day documents v2 serves hold the same counts in the few monthly partitions of project_days:
             # planning over a day partition of version_downloads per day cost more than the whole answer.
-            source = sql.SQL(
-                "project_days CROSS JOIN LATERAL json_each_text(versions_json::json) AS v(version, n)"
-            )
+            source = sql.SQL("project_days CROSS JOIN LATERAL json_each_text(versions_json::json) AS v(version, n)")
             category = sql.SQL("version" if breakdown else "NULL::text")
             count = sql.SQL("n::bigint")
             extra = sql.SQL("AND versions_json IS NOT NULL") + _versions_filter(versions)
