@@ -76,10 +76,13 @@ class SettledRateLimiter(RateLimiter):
         self._backoff = 0.0
         self._retry_at = 0.0
         self._stopped = threading.Event()
+        self._settler: threading.Thread | None = None
 
     def stop(self) -> None:
-        """Stop settling: the process is closing its connections."""
+        """Stop settling, and wait for a settlement under way: the process is closing its connections."""
         self._stopped.set()
+        if self._settler is not None and self._settler.is_alive():
+            self._settler.join()
 
     def report_to(self, events: RateLimitEvents) -> None:
         """Send the limiter's events there from now on."""
@@ -152,7 +155,8 @@ class SettledRateLimiter(RateLimiter):
             if self._settler_pid == os.getpid():
                 return
             self._settler_pid = os.getpid()
-        threading.Thread(target=self._settle_forever, name="pepy-rate-limits", daemon=True).start()
+        self._settler = threading.Thread(target=self._settle_forever, name="pepy-rate-limits", daemon=True)
+        self._settler.start()
 
     def _settle_forever(self) -> None:
         while not self._stopped.wait(self._settle_seconds):

@@ -3,6 +3,8 @@ limiting per process (never unlimited) while the store is unreachable, with a ba
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from pepy.domain.access import Charge, Tier
@@ -169,3 +171,17 @@ def test_idle_clients_are_forgotten_by_the_process(store, clock):
     clock.now += 1000
     process.settle()
     assert process._states == {}
+
+
+def test_stopping_waits_for_the_settler_and_nothing_is_settled_after(store, clock):
+    process = SettledRateLimiter(store, settle_seconds=0.01, clock=clock)
+    allowed(process, 3)
+    for _ in range(200):
+        if store.calls:
+            break
+        time.sleep(0.01)
+    process.stop()
+    calls = store.calls
+    allowed(process, 3, "ip:b")
+    time.sleep(0.05)
+    assert calls == 1 and store.calls == 1 and not process._settler.is_alive()
