@@ -98,7 +98,7 @@ def kind_checked(response, url: str = "") -> str:
 
 def test_every_route_answers_with_the_headers_of_what_it_holds(api_client):
     urls = route_urls(api_client.application)
-    # Every family when this was written: v1, v2, admin, Pro, pypistats, v3, badges, docs, operations.
+    # Every family when this was written: v1, v2, admin, Pro, pypistats, v3, badges, charts, docs, operations.
     assert len(urls) >= 25, urls
     kinds = {}
     for url in urls:
@@ -108,6 +108,7 @@ def test_every_route_answers_with_the_headers_of_what_it_holds(api_client):
         kinds[url] = kind_checked(response, url)
         kind_checked(api_client.head(url, headers={"X-API-Key": ADMIN_SECRET}), url)
     assert kinds["/badge/demo-pkg"] == kinds["/personalized-badge/demo-pkg"] == "image"
+    assert kinds["/chart/demo-pkg.svg"] == kinds["/chart/demo-pkg.png"] == "image"
     assert kinds["/docs"] == "page"
     assert kinds["/api/v3/projects/demo-pkg"] == kinds["/metrics"] == kinds["/docs/swagger-ui.css"] == "data"
 
