@@ -1,5 +1,5 @@
-"""The gunicorn worker: requests gunicorn refuses before the app sees them are answered in the API's JSON, like every
-other error, and a worker told to quit many times at once quits."""
+"""The gunicorn worker: requests gunicorn refuses before the app sees them are answered in the API's JSON with its
+headers, like every other error, no answer names the server, and a worker told to quit many times at once quits."""
 
 from __future__ import annotations
 
@@ -38,6 +38,17 @@ def get(port: int, target: str, headers: dict[str, str] | None = None) -> http.c
     response.body = response.read()
     connection.close()
     return response
+
+
+def send(port: int, request: bytes) -> tuple[list[str], bytes]:
+    """The lines of the answer's head, and its body, to raw bytes sent as they are."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        connection.sendall(request)
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    return head.decode().split("\r\n"), body
 
 
 def assert_json_error(response: http.client.HTTPResponse, status: int) -> dict:
@@ -82,16 +93,40 @@ def test_too_large_or_too_many_headers_are_a_json_431(port):
     [b"GET /health-check HTTP/1.1 extra", b"G(T /health-check HTTP/1.1", b"GET /health-check HTTP/9.9", b"nonsense"],
 )
 def test_a_malformed_request_line_is_a_json_400(port, request_line):
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
-        connection.sendall(request_line + b"\r\nHost: 127.0.0.1\r\n\r\n")
-        answer = b""
-        while chunk := connection.recv(65536):
-            answer += chunk
-    head, _, body = answer.partition(b"\r\n\r\n")
-    lines = head.decode().split("\r\n")
+    lines, body = send(port, request_line + b"\r\nHost: 127.0.0.1\r\n\r\n")
     assert lines[0] == "HTTP/1.1 400 Bad Request"
     assert {"Connection: close", "Content-Type: application/json", f"Content-Length: {len(body)}"} <= set(lines[1:])
     assert json.loads(body)["error"] == 400
+
+
+@pytest.mark.parametrize(
+    ("header", "status"),
+    [
+        (b"Expect: 200-ok", "417 Expectation Failed"),
+        (b"Transfer-Encoding: snappy", "501 Not Implemented"),
+        (b"X-Forwarded-Proto: https\r\nX-Forwarded-Ssl: off", "400 Bad Request"),
+    ],
+)
+def test_an_expectation_a_transfer_coding_or_scheme_headers_gunicorn_refuses_are_json_too(port, header, status):
+    lines, body = send(port, b"GET /health-check HTTP/1.1\r\nHost: 127.0.0.1\r\n" + header + b"\r\n\r\n")
+    assert lines[0] == f"HTTP/1.1 {status}"
+    assert {"Content-Type: application/json", "X-Content-Type-Options: nosniff"} <= set(lines[1:])
+    assert json.loads(body)["error"] == int(status[:3])
+
+
+def test_no_answer_names_the_server_and_every_one_carries_the_security_headers(port):
+    answers = {
+        target: get(port, target)
+        for target in ("/health-check", "/badge/nothing-here", "/docs", "/nothing/here", "/x?" + "y" * 9000)
+    }
+    assert [answer.status for answer in answers.values()] == [200, 404, 200, 404, 414]
+    for target, answer in answers.items():
+        assert answer.getheader("Server") is None, target
+        assert answer.getheader("X-Content-Type-Options") == "nosniff", target
+        assert answer.getheader("Referrer-Policy") == "no-referrer", target
+        assert "Content-Security-Policy" in answer.headers, target
+    assert answers["/x?" + "y" * 9000].getheader("X-Frame-Options") == "DENY"
+    assert "X-Frame-Options" not in answers["/badge/nothing-here"].headers
 
 
 def test_workers_quit_at_once_however_many_times_they_are_told(database_url, tmp_path):

@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from pepy.infrastructure.api.limits import client_address
+from pepy.infrastructure.api.security_headers import DATA
 from pepy.infrastructure.settings import parse_networks
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -181,6 +182,13 @@ def test_the_api_behind_nginx_trusts_only_the_local_proxy_for_client_addresses()
     trusted = parse_networks(variables["pepy_environment"]["PEPY_TRUSTED_PROXIES"])
     assert trusted == parse_networks("127.0.0.1/32,::1/128")
     assert client_address("127.0.0.1", "203.0.113.9", trusted) == "203.0.113.9"
+
+
+def test_nginx_refuses_with_the_security_headers_the_api_gives_its_json():
+    template = (ROOT / "ansible" / "roles" / "nginx" / "templates" / "pepy.conf.j2").read_text()
+    refusal = template.split("location @too_many_requests {")[1].split("}")[0]
+    added = set(re.findall(r'add_header ([\w-]+) "?([^"\n]*?)"? always;', refusal))
+    assert set(DATA) <= added
 
 
 def load_gunicorn_settings(code: str, **env: str) -> subprocess.CompletedProcess:

@@ -18,6 +18,7 @@ from pepy.infrastructure.api import (
     pro,
     pypistats,
     request_log,
+    security_headers,
     v3,
     views,
 )
@@ -29,6 +30,7 @@ from pepy.infrastructure.container import Container
 API_MODULES = (
     request_log,
     errors,
+    security_headers,
     cors,
     observability,
     limits,

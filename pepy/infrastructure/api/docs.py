@@ -6,14 +6,20 @@ from flask import Blueprint, current_app, jsonify, send_from_directory, url_for
 from swagger_ui_bundle import swagger_ui_path
 
 from pepy.infrastructure.api.openapi import document
+from pepy.infrastructure.api.security_headers import inline_scripts
 
 blueprint = Blueprint("docs", __name__)
 
+# The same text on every answer, so that its hash can be allowed: the document's URL is read from the page.
+_START = (
+    'SwaggerUIBundle({url: document.getElementById("swagger-ui").dataset.spec, dom_id: "#swagger-ui", '
+    "deepLinking: true});"
+)
 _PAGE = """<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><title>pepy API</title><link rel="stylesheet" href="{css}"></head>
-<body><div id="swagger-ui"></div><script src="{js}"></script>
-<script>SwaggerUIBundle({{url: "{spec}", dom_id: "#swagger-ui", deepLinking: true}});</script></body>
+<body><div id="swagger-ui" data-spec="{spec}"></div><script src="{js}"></script>
+<script>{start}</script></body>
 </html>
 """
 
@@ -27,12 +33,14 @@ def openapi_document():
 
 
 @blueprint.get("/docs")
+@inline_scripts(_START)
 def swagger_ui():
     """Swagger UI, with its assets served by this app (no CDN)."""
     page = _PAGE.format(
         css=url_for("docs.asset", filename="swagger-ui.css"),
         js=url_for("docs.asset", filename="swagger-ui-bundle.js"),
         spec=url_for("docs.openapi_document"),
+        start=_START,
     )
     return current_app.response_class(page, mimetype="text/html")
 

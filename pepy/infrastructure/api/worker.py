@@ -1,5 +1,5 @@
 """The gunicorn worker: gthread, answering in the API's JSON the requests gunicorn refuses before the app sees them,
-and quitting once however often it is told to."""
+naming no server, and quitting once however often it is told to."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import json
 from http import HTTPStatus
 
 from gunicorn import util
+from gunicorn.http import wsgi
 from gunicorn.http.errors import (
+    ExpectationFailed,
     InvalidHeader,
     InvalidHeaderName,
     InvalidHTTPVersion,
@@ -15,11 +17,15 @@ from gunicorn.http.errors import (
     InvalidRequestMethod,
     InvalidResponseHeader,
     InvalidResponseHeaderName,
+    InvalidSchemeHeaders,
     LimitRequestHeaders,
     LimitRequestLine,
     ObsoleteFolding,
+    UnsupportedTransferCoding,
 )
 from gunicorn.workers.gthread import ThreadWorker
+
+from pepy.infrastructure.api.security_headers import DATA
 
 MALFORMED = (
     InvalidRequestLine,
@@ -28,18 +34,36 @@ MALFORMED = (
     InvalidHeader,
     InvalidHeaderName,
     ObsoleteFolding,
+    InvalidSchemeHeaders,
 )
 # Subclasses of InvalidHeader and InvalidHeaderName, but the app's fault: gunicorn's 500 stays.
 APP_FAULTS = (InvalidResponseHeader, InvalidResponseHeaderName)
+# The app's headers for data, on the errors the worker writes itself.
+ERROR_HEADERS = "".join(f"{name}: {value}\r\n" for name, value in DATA)
+
+
+class BannerlessResponse(wsgi.Response):
+    """gunicorn's response without its `Server: gunicorn` header, which tells scanners what to try."""
+
+    def default_headers(self):
+        return [line for line in super().default_headers() if not line.startswith("Server:")]
 
 
 class ApiWorker(ThreadWorker):
-    """gunicorn's gthread worker, whose answers to an over-long request line (414), too many or too large headers
-    (431) and a malformed request line or header (400) are {"error": status, "message": ...} like every other
-    error of the API (gunicorn's other errors are left to it), and which quits once however many times it is told.
+    """gunicorn's gthread worker, which names no server, whose answers to an over-long request line (414), too many
+    or too large headers (431), an expectation it cannot meet (417), a transfer coding it does not know (501) and a
+    malformed request line or header (400) are {"error": status, "message": ...} with the app's headers, like every
+    other error of the API (gunicorn's other errors are left to it), and which quits once however many times it is
+    told.
     """
 
     _quitting = False
+
+    def init_process(self):
+        """Answer without naming the server, then serve."""
+        # gunicorn has no setting for its banner; the answers it sends are built by its wsgi module's Response.
+        wsgi.Response = BannerlessResponse
+        super().init_process()
 
     def handle_quit(self, sig, frame):
         """Quit at once, on the first SIGINT or SIGQUIT; the others change nothing."""
@@ -61,6 +85,10 @@ class ApiWorker(ThreadWorker):
                 f"The request's headers are too many or too large: at most {self.cfg.limit_request_fields} "
                 f"headers of {self.cfg.limit_request_field_size} bytes each"
             )
+        elif isinstance(exc, ExpectationFailed):
+            status, message = 417, str(exc)
+        elif isinstance(exc, UnsupportedTransferCoding):
+            status, message = 501, str(exc)
         elif isinstance(exc, MALFORMED) and not isinstance(exc, APP_FAULTS):
             status, message = 400, str(exc)
         else:
@@ -71,7 +99,8 @@ class ApiWorker(ThreadWorker):
         body = json.dumps({"error": status, "message": message}).encode()
         head = (
             f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\n"
-            f"Connection: close\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+            f"Connection: close\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+            f"{ERROR_HEADERS}\r\n"
         )
         try:
             util.write_nonblock(client, head.encode() + body)
