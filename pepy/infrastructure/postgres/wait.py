@@ -19,7 +19,7 @@ import psycopg2.extensions
 from pepy.domain.errors import DatabaseUnavailable
 
 FIRST_DELAY_S = 0.5
-LONGEST_DELAY_S = 5.0
+LONGEST_DELAY_S = 2.0
 # What the server or libpq says when waiting would not help. Anything else is retried: a refusal wrongly retried
 # costs the wait and is logged at every attempt, while one wrongly taken as final is the restart loop this avoids.
 # (A server's first start creates its database and roles before it listens on TCP, so over TCP a missing one is
