@@ -49,8 +49,8 @@ def url(port: int, password: str = PASSWORD, database: str = "pepy") -> str:
     return f"postgresql://pepy:{password}@127.0.0.1:{port}/{database}"
 
 
-def pepy(database_url: str, wait_seconds: int, *args: str) -> subprocess.Popen:
-    """`pepy ARGS` started in a process of its own, its output captured."""
+def pepy(database_url: str, wait_seconds: int, *args: str, stderr=subprocess.PIPE) -> subprocess.Popen:
+    """`pepy ARGS` started in a process of its own, its output captured (stderr where told)."""
     env = {
         **os.environ,
         "PEPY_ENV": "test",
@@ -60,19 +60,26 @@ def pepy(database_url: str, wait_seconds: int, *args: str) -> subprocess.Popen:
     }
     env.pop("PEPY_READ_DATABASE_URL", None)
     return subprocess.Popen(
-        [sys.executable, "-m", "pepy", *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [sys.executable, "-m", "pepy", *args], env=env, stdout=subprocess.PIPE, stderr=stderr, text=True
     )
 
 
-def test_db_upgrade_waits_for_a_server_that_starts_late_and_says_so(password_server):
-    upgrade = pepy(url(password_server.port), 60, "db", "upgrade")
-    time.sleep(3)
+def test_db_upgrade_waits_for_a_server_that_starts_late_and_says_so(password_server, tmp_path):
+    log = tmp_path / "stderr"
+    with log.open("w") as stderr:
+        upgrade = pepy(url(password_server.port), 60, "db", "upgrade", stderr=stderr)
+    deadline = time.monotonic() + 30
+    while "waiting for the database" not in log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    # Long enough for two more attempts, however loaded the machine.
+    time.sleep(2)
     assert upgrade.poll() is None, "the upgrade waits instead of failing"
     password_server.start()
     try:
-        out, err = upgrade.communicate(timeout=120)
+        out, _ = upgrade.communicate(timeout=120)
     finally:
         password_server.stop()
+    err = log.read_text()
     assert upgrade.returncode == 0, err
     assert out.startswith("Applied ") and "0001" in out
     where = f"database=pepy@127.0.0.1:{password_server.port}/pepy"
