@@ -26,6 +26,7 @@ class Settings:
     env: str = "development"
     database_url: str | None = None
     read_database_url: str | None = None
+    database_wait_seconds: int = 60
     pool_size: int = 4
     read_statement_timeout_ms: int = 5000
     log_level: str = "INFO"
@@ -71,6 +72,7 @@ class Settings:
             env=text("PEPY_ENV", defaults.env),
             database_url=text("PEPY_DATABASE_URL", None),
             read_database_url=text("PEPY_READ_DATABASE_URL", None),
+            database_wait_seconds=number("PEPY_DATABASE_WAIT_SECONDS", defaults.database_wait_seconds),
             pool_size=number("PEPY_POOL_SIZE", defaults.pool_size, 1),
             read_statement_timeout_ms=number("PEPY_READ_STATEMENT_TIMEOUT_MS", defaults.read_statement_timeout_ms, 1),
             log_level=text("PEPY_LOG_LEVEL", defaults.log_level).upper(),

@@ -10,6 +10,12 @@ def test_defaults_need_nothing_in_development():
     assert settings.source == "files"
 
 
+def test_commands_wait_a_minute_for_the_database_unless_told_otherwise():
+    assert Settings.from_env({}).database_wait_seconds == 60
+    assert Settings.from_env({"PEPY_DATABASE_WAIT_SECONDS": "0"}).database_wait_seconds == 0
+    assert Settings.from_env({"PEPY_DATABASE_WAIT_SECONDS": " 300 "}).database_wait_seconds == 300
+
+
 def test_reads_go_to_the_replica_when_one_is_set():
     primary = "postgresql://p@primary/pepy"
     assert Settings.from_env({"PEPY_DATABASE_URL": primary}).effective_read_database_url == primary
@@ -34,6 +40,8 @@ def test_production_requires_a_database_url():
         ({"PEPY_DATABASE_URL": "mysql://x"}, "postgresql://"),
         ({"PEPY_LOG_LEVEL": "loud"}, "PEPY_LOG_LEVEL"),
         ({"PEPY_BIGQUERY_MAX_BYTES": "-5"}, "PEPY_BIGQUERY_MAX_BYTES"),
+        ({"PEPY_DATABASE_WAIT_SECONDS": "1m"}, "PEPY_DATABASE_WAIT_SECONDS must be a whole number, not '1m'"),
+        ({"PEPY_DATABASE_WAIT_SECONDS": "-1"}, "PEPY_DATABASE_WAIT_SECONDS must be at least 0, not -1"),
     ],
 )
 def test_bad_settings_are_named(environ, message):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import logging
 import os
 import signal
 import subprocess
@@ -34,12 +35,14 @@ from pepy.infrastructure.files.totals import read_base_totals
 from pepy.infrastructure.logging import configure_logging
 from pepy.infrastructure.postgres import migrate
 from pepy.infrastructure.postgres.embedded import EmbeddedPostgresError, local_database, server_folder
+from pepy.infrastructure.postgres.wait import wait_for_database
 from pepy.infrastructure.settings import ConfigurationError, Settings
 
 GUNICORN_CONFIG = Path(__file__).resolve().parent.parent / "api" / "gunicorn_conf.py"
 # sysexits' EX_TEMPFAIL: the run did nothing because another holds the lock; cron may retry later.
 EXIT_ALREADY_RUNNING = 75
 DATE = click.DateTime(formats=["%Y-%m-%d"])
+log = logging.getLogger(__name__)
 
 
 class Runtime:
@@ -50,9 +53,12 @@ class Runtime:
 
     @contextlib.contextmanager
     def database_url(self) -> Iterator[str]:
-        """PEPY_DATABASE_URL, or in development the private server under PEPY_DATA_DIR (or, when root's postgres
-        user cannot reach that, under /var/tmp, which a line on stderr says)."""
+        """PEPY_DATABASE_URL once it accepts connections (waiting up to PEPY_DATABASE_WAIT_SECONDS), or in
+        development the private server under PEPY_DATA_DIR (or, when root's postgres user cannot reach that, under
+        /var/tmp, which a line on stderr says)."""
         if self.settings.database_url:
+            # In the parent of `serve`'s gunicorn too, so the wait happens once, before any worker starts.
+            wait_for_database(self.settings.database_url, self.settings.database_wait_seconds, log)
             yield self.settings.database_url
             return
         with local_database(self._server_folder, self.settings.embedded_port) as url:

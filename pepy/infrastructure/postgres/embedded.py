@@ -9,22 +9,26 @@ from __future__ import annotations
 import contextlib
 import glob
 import hashlib
+import logging
 import os
 import pwd
 import shutil
 import socket
 import stat
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg2
 
+from pepy.domain.errors import DatabaseUnavailable
+from pepy.infrastructure.postgres.wait import wait_for_database
+
 DATABASE = "pepy"
 # Where a server whose folder the postgres user cannot reach keeps its files instead: kept across reboots, unlike
 # /tmp, and reachable by every user.
 SHARED_PARENT = Path("/var/tmp")
+log = logging.getLogger(__name__)
 
 
 class EmbeddedPostgresError(RuntimeError):
@@ -146,15 +150,12 @@ class EmbeddedPostgres:
         return self.url
 
     def _create_database(self) -> None:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                conn = psycopg2.connect(host="127.0.0.1", port=self.port, user="postgres", dbname="postgres")
-                break
-            except psycopg2.OperationalError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
+        admin = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+        try:
+            wait_for_database(admin, 30, log)
+        except DatabaseUnavailable as error:
+            raise EmbeddedPostgresError(str(error)) from None
+        conn = psycopg2.connect(admin)
         conn.autocommit = True
         with conn.cursor() as cur:
             cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,))
