@@ -16,6 +16,7 @@ from pepy.infrastructure.api import (
     observability,
     pro,
     pypistats,
+    rankings,
     request_log,
     v3,
     views,
@@ -25,7 +26,21 @@ from pepy.infrastructure.container import Container
 # Every API module: each is wired to the container and registers its blueprint, in this order. The order is the
 # order of their app-wide hooks: before a view, the request log's timer starts first and limits admit last; after
 # it, they run in reverse, so the request log stops its timer after every other hook.
-API_MODULES = (request_log, errors, cors, observability, limits, caching, views, badges, pro, pypistats, v3, docs)
+API_MODULES = (
+    request_log,
+    errors,
+    cors,
+    observability,
+    limits,
+    caching,
+    views,
+    badges,
+    pro,
+    pypistats,
+    v3,
+    rankings,
+    docs,
+)
 
 
 class NameConverter(PathConverter):
