@@ -19,8 +19,9 @@ class Ranking:
     first, ties by name. A trending list compares each project's downloads without mirrors (a mirror's sync is
     no one's use) with the `days` days before, scoring growth = (current - previous) / (previous + minimum),
     rounded to 4 decimals, among projects with at least `minimum` downloads that grew: highest first, ties by
-    more current downloads, then name. `minimum` in the denominator weighs a rise from nothing like a rise from
-    `minimum`, so a handful of downloads cannot trend.
+    more current downloads, then name. `minimum` in the denominator damps growth from a small base (plain
+    relative growth is infinite from 0): a base well above it keeps its relative growth, while from below it the
+    score is at most downloads / minimum.
     """
 
     name: str
