@@ -95,7 +95,7 @@ def clean(url: str) -> None:
         )
         for (name,) in cur.fetchall():
             cur.execute(f'DROP TABLE "{name}"')
-        cur.execute("TRUNCATE projects, imports, api_keys, rate_limits RESTART IDENTITY")
+        cur.execute("TRUNCATE projects, imports, api_keys, rate_limits, rankings, ranked_projects RESTART IDENTITY")
     conn.close()
 
 

@@ -1,17 +1,18 @@
-"""Test doubles for ports: a source that serves given rows, optionally failing part-way; a read store and an
-import ledger in memory."""
+"""Test doubles for ports: a source that serves given rows, optionally failing part-way; a read store (with the
+rankings it is given as built) and an import ledger in memory."""
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from pepy.domain.downloads import FIRST_DAY, Breakdown, DayExport, DayRow
 from pepy.domain.ports import DownloadsSource, ImportLedger, ProjectReadStore
 from pepy.domain.read_models import (
+    BuiltRanking,
     CategoryDay,
     CategoryDownloads,
     DayTotal,
@@ -124,9 +125,12 @@ class FakeReadStore(ProjectReadStore):
     """ProjectReadStore over StoredProjects in memory, answering as PostgresProjectReadStore does: the same
     orders, the null category last, zero rows left out where its SQL leaves them out."""
 
-    def __init__(self, *projects: StoredProject, available: bool = True):
+    def __init__(
+        self, *projects: StoredProject, available: bool = True, rankings: dict[str, BuiltRanking] | None = None
+    ):
         self._projects = {project.name: project for project in projects}
         self._available = available
+        self._rankings = rankings or {}
 
     def version_downloads(self, name: str, start: date, end: date) -> ProjectVersionDownloads | None:
         project = self._projects.get(name)
@@ -273,6 +277,10 @@ class FakeReadStore(ProjectReadStore):
                 ranked.append(ProjectDownloads(project.name, sum(within)))
         ranked.sort(key=lambda found: (-found.downloads, found.name))
         return ranked[:limit]
+
+    def ranking(self, name: str, limit: int) -> BuiltRanking | None:
+        built = self._rankings.get(name)
+        return None if built is None else replace(built, projects=built.projects[:limit])
 
     def search(self, prefix: str, limit: int) -> list[ProjectDownloads]:
         found = sorted(

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from pepy.domain.downloads import days_between, validate_import_day
 from pepy.domain.errors import DomainError, InvalidImport
 from pepy.domain.model import Downloads, ProjectName
 from pepy.domain.ports import Clock, DownloadsRepository, DownloadsSource, ImportLedger
+from pepy.domain.rankings import RANKINGS
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +96,70 @@ class ImportDayHandler:
 
 
 @dataclass(frozen=True)
+class RefreshRankings:
+    """Rebuild every ranking (pepy.domain.rankings) from the stored days; with only_if_stale, only when a ranking is
+    missing or older than the newest successful import."""
+
+    only_if_stale: bool = False
+
+
+@dataclass(frozen=True)
+class RankingsRefreshed:
+    """What a refresh built: the newest import the rankings include, the day they end on, and how long it took."""
+
+    last_import_at: datetime
+    last_day: date
+    seconds: float
+
+
+class RefreshRankingsHandler:
+    """Builds the rankings on the write side, so that reading one is a single index range.
+
+    Summing a year of days over every project takes seconds to minutes: too slow per request, and the same for
+    everyone until the next import. Runs once at the end of each import run, not once per day of it.
+    """
+
+    def __init__(self, repository: DownloadsRepository):
+        self._repository = repository
+
+    def __call__(self, command: RefreshRankings) -> RankingsRefreshed | None:
+        """The build, or None when there was nothing to do (current, or no import has succeeded yet)."""
+        if command.only_if_stale and self._repository.rankings_current(RANKINGS):
+            return None
+        started = time.monotonic()
+        built = self._repository.refresh_rankings(RANKINGS)
+        if built is None:
+            return None
+        result = RankingsRefreshed(built.last_import_at, built.last_day, time.monotonic() - started)
+        log.info(
+            "rankings refreshed",
+            extra={"last_day": built.last_day.isoformat(), "seconds": round(result.seconds, 3)},
+        )
+        return result
+
+
+@contextlib.contextmanager
+def rankings_refreshed_after(refresh: RefreshRankingsHandler) -> Iterator[list[ImportResult]]:
+    """Collects an import run's results; when the run ends, rebuilds the rankings if it imported any day.
+
+    Also when a later day failed: the days before it are stored, and one failing day must not keep every
+    ranking from moving. A refresh that fails then is logged, and the day's error is what the run raises.
+    """
+    results: list[ImportResult] = []
+    try:
+        yield results
+    except Exception:
+        if results:
+            try:
+                refresh(RefreshRankings())
+            except Exception:
+                log.exception("rankings refresh failed after a failed import")
+        raise
+    if results:
+        refresh(RefreshRankings())
+
+
+@dataclass(frozen=True)
 class ImportRange:
     """Import every day from start to end; with skip_existing, days already imported are left as they are."""
 
@@ -105,11 +171,15 @@ class ImportRange:
 
 
 class ImportRangeHandler:
-    """Imports days one by one, oldest first, stopping at the first failure so a rerun resumes there."""
+    """Imports days one by one, oldest first, stopping at the first failure so a rerun resumes there; then
+    rebuilds the rankings once."""
 
-    def __init__(self, ledger: ImportLedger, import_day: ImportDayHandler, clock: Clock):
+    def __init__(
+        self, ledger: ImportLedger, import_day: ImportDayHandler, refresh_rankings: RefreshRankingsHandler, clock: Clock
+    ):
         self._ledger = ledger
         self._import_day = import_day
+        self._refresh_rankings = refresh_rankings
         self._clock = clock
 
     def days_to_import(self, command: ImportRange) -> list[date]:
@@ -124,8 +194,10 @@ class ImportRangeHandler:
         return days
 
     def __call__(self, command: ImportRange, days: Iterable[date] | None = None) -> Iterator[ImportResult]:
-        for day in self.days_to_import(command) if days is None else days:
-            yield self._import_day(ImportDay(day, command.source, command.path))
+        with rankings_refreshed_after(self._refresh_rankings) as results:
+            for day in self.days_to_import(command) if days is None else days:
+                results.append(self._import_day(ImportDay(day, command.source, command.path)))
+                yield results[-1]
 
 
 @dataclass(frozen=True)
@@ -140,16 +212,22 @@ class ImportDaily:
 
 
 class ImportDailyHandler:
-    """Runs the daily import under a cross-process lock, so two runs never overlap."""
+    """Runs the daily import under a cross-process lock, so two runs never overlap; then rebuilds the rankings."""
 
     LOCK = "pepy-import-daily"
 
     def __init__(
-        self, repository: DownloadsRepository, ledger: ImportLedger, import_day: ImportDayHandler, clock: Clock
+        self,
+        repository: DownloadsRepository,
+        ledger: ImportLedger,
+        import_day: ImportDayHandler,
+        refresh_rankings: RefreshRankingsHandler,
+        clock: Clock,
     ):
         self._repository = repository
         self._ledger = ledger
         self._import_day = import_day
+        self._refresh_rankings = refresh_rankings
         self._clock = clock
 
     def days_to_import(self, command: ImportDaily) -> list[date]:
@@ -171,9 +249,10 @@ class ImportDailyHandler:
         with self._repository.exclusive_lock(self.LOCK, wait=command.wait) as acquired:
             if not acquired:
                 raise ImportAlreadyRunning("Another daily import is running; this run changed nothing")
-            return [
-                self._import_day(ImportDay(day, command.source, command.path)) for day in self.days_to_import(command)
-            ]
+            with rankings_refreshed_after(self._refresh_rankings) as results:
+                for day in self.days_to_import(command):
+                    results.append(self._import_day(ImportDay(day, command.source, command.path)))
+            return results
 
 
 @dataclass(frozen=True)

@@ -35,3 +35,7 @@ class DatabaseUnavailable(RuntimeError):
 
 class DatabaseTimeout(RuntimeError):
     """A statement ran past its time limit and was cancelled. Nothing was changed."""
+
+
+class RankingUnavailable(RuntimeError):
+    """A ranking that cannot be answered yet: never built, or over days that were not all imported."""

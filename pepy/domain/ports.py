@@ -7,14 +7,16 @@ too long (pepy.domain.errors), never their driver's errors.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from datetime import date, datetime
 
 from pepy.domain.access import ApiKey, Charge, Decision, Tier
 from pepy.domain.downloads import Breakdown, DayExport, DayRow
 from pepy.domain.model import Downloads, ProjectName
+from pepy.domain.rankings import Ranking, RankingsBuilt
 from pepy.domain.read_models import (
+    BuiltRanking,
     CategoryDownloads,
     Freshness,
     LedgerEntry,
@@ -66,6 +68,15 @@ class DownloadsRepository(ABC):
     @abstractmethod
     def purge_before(self, day: date) -> None:
         """Drop per-version and breakdown rows older than the day; day totals are kept forever."""
+
+    @abstractmethod
+    def refresh_rankings(self, rankings: Sequence[Ranking]) -> RankingsBuilt | None:
+        """Replace every stored ranking with the given ones, built from the stored days in one snapshot, and
+        record the newest successful import they include; None (and no rankings) before any import succeeded."""
+
+    @abstractmethod
+    def rankings_current(self, rankings: Sequence[Ranking]) -> bool:
+        """Whether each of the rankings is stored and built from the newest successful import."""
 
     @abstractmethod
     def exclusive_lock(self, name: str, wait: bool) -> AbstractContextManager[bool]:
@@ -156,6 +167,10 @@ class ProjectReadStore(ABC):
     @abstractmethod
     def top_projects(self, start: date, end: date, limit: int) -> list[ProjectDownloads]:
         """The most downloaded projects between two days, most first (ties by name)."""
+
+    @abstractmethod
+    def ranking(self, name: str, limit: int) -> BuiltRanking | None:
+        """The named ranking as last built, with its first `limit` projects; None if it was never built."""
 
     @abstractmethod
     def search(self, prefix: str, limit: int) -> list[ProjectDownloads]:

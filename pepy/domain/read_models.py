@@ -185,6 +185,34 @@ class ProjectDownloads:
     downloads: int
 
 
+# Rankings -----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RankedProject:
+    """A project's place in a ranking: its downloads over the ranked days; in a trending list also over the days
+    before, and its growth score."""
+
+    name: str
+    downloads: int
+    previous_downloads: int | None = None
+    growth: float | None = None
+
+
+@dataclass(frozen=True)
+class BuiltRanking:
+    """A ranking as the last refresh built it: the newest import it includes, its days (and for trending the
+    days before), the days among them that no import covered, and its first projects in order."""
+
+    last_import_at: datetime
+    start: date
+    end: date
+    previous_start: date | None
+    previous_end: date | None
+    missing_days: list[date]
+    projects: list[RankedProject]
+
+
 # Time series --------------------------------------------------------------------------------------------------
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from dependency_injector import containers, providers
 
 from pepy.application import access, commands
-from pepy.application.queries import charts, common, operations, pepy_tech, pepy_tech_pro, pypistats, v3
+from pepy.application.queries import charts, common, operations, pepy_tech, pepy_tech_pro, pypistats, rankings, v3
 from pepy.infrastructure.bigquery.source import BigQuerySource, make_client
 from pepy.infrastructure.files.source import FilesSource
 from pepy.infrastructure.postgres.access import PostgresApiKeyRepository, PostgresSharedRateLimits
@@ -80,9 +80,21 @@ class Container(containers.DeclarativeContainer):
         clock=clock,
         retention_days=config.retention_days,
     )
-    import_range = providers.Factory(commands.ImportRangeHandler, ledger=ledger, import_day=import_day, clock=clock)
+    refresh_rankings = providers.Factory(commands.RefreshRankingsHandler, repository=repository)
+    import_range = providers.Factory(
+        commands.ImportRangeHandler,
+        ledger=ledger,
+        import_day=import_day,
+        refresh_rankings=refresh_rankings,
+        clock=clock,
+    )
     import_daily = providers.Factory(
-        commands.ImportDailyHandler, repository=repository, ledger=ledger, import_day=import_day, clock=clock
+        commands.ImportDailyHandler,
+        repository=repository,
+        ledger=ledger,
+        import_day=import_day,
+        refresh_rankings=refresh_rankings,
+        clock=clock,
     )
     load_base_totals = providers.Factory(commands.LoadBaseTotalsHandler, repository=repository)
 
@@ -125,6 +137,12 @@ class Container(containers.DeclarativeContainer):
     )
     get_comparison_chart = providers.Factory(
         charts.GetComparisonChartHandler, store=read_store, ledger=read_ledger, clock=clock
+    )
+    get_top_packages = providers.Factory(
+        rankings.GetTopPackagesHandler, store=read_store, ledger=read_ledger, clock=clock
+    )
+    get_trending_projects = providers.Factory(
+        rankings.GetTrendingProjectsHandler, store=read_store, ledger=read_ledger, clock=clock
     )
 
     get_ledger_summary = providers.Factory(operations.GetLedgerSummaryHandler, ledger=read_ledger)

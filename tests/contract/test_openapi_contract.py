@@ -4,9 +4,11 @@ answer matches its documented status, content type and schema, and none is a 500
 from __future__ import annotations
 
 import contextlib
+from datetime import timedelta
 
 import pytest
 import schemathesis
+from dependency_injector import providers
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
@@ -17,9 +19,12 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from pepy.application.commands import ImportDay, RefreshRankings
+from pepy.domain.downloads import days_between
 from pepy.infrastructure.api.app import create_app
 from pepy.infrastructure.api.openapi import _paths
-from tests.e2e.api_support import ADMIN_SECRET, close, make_container
+from tests.e2e.api_support import ADMIN_SECRET, DAYS, LAST_DAY, close, make_container
+from tests.fakes import RowsSource
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -28,10 +33,22 @@ EXAMPLES = 12
 KNOWN = {"name": "demo-pkg"}
 
 
+def import_empty_days_for_trending(container) -> None:
+    """The known data's gaps in the last 60 days imported as days without downloads, so that trending (which
+    answers 503 over days not imported) has every day it compares."""
+    container.sources.override(providers.Object(lambda name, path: RowsSource({})))
+    for day in days_between(LAST_DAY - timedelta(days=59), LAST_DAY):
+        if day not in DAYS:
+            container.import_day()(ImportDay(day))
+    container.refresh_rankings()(RefreshRankings())
+    container.sources.reset_override()
+
+
 @pytest.fixture(scope="module")
 def schema(loaded_database):
     """The document as the app serves it, bound to the app over the known data."""
     container = make_container(loaded_database)
+    import_empty_days_for_trending(container)
     yield schemathesis.openapi.from_wsgi("/openapi.json", create_app(container))
     close(container)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from dependency_injector import providers
 
-from pepy.application.commands import ImportDay
+from pepy.application.commands import ImportDay, RefreshRankings
 from pepy.domain.access import hash_secret
 from pepy.infrastructure.api.app import create_app
 from pepy.infrastructure.container import build_container, close_pools
@@ -100,9 +100,11 @@ def write_rows(path: Path, days: dict | None = None) -> Path:
 
 
 def import_days(container, path: Path, days: dict | None = None) -> None:
-    """Import every day (of DAYS unless given) through the files source, as `pepy import` does."""
+    """Import every day (of DAYS unless given) through the files source, then rebuild the rankings, as
+    `pepy import range` does."""
     for day in sorted(DAYS if days is None else days):
         container.import_day()(ImportDay(day, "files", str(path)))
+    container.refresh_rankings()(RefreshRankings())
 
 
 def make_container(database_url: str, **settings):

@@ -24,6 +24,8 @@ CACHED = [
     "/api/v3/projects/demo-pkg",
     "/api/v3/top",
     "/api/v3/search?q=demo",
+    "/api/v3/top-pypi-packages.json",
+    "/api/v3/top-pypi-packages.min.json?days=365&limit=2",
 ]
 STALE = "stale-if-error=3600, stale-while-revalidate=60"
 

@@ -46,11 +46,24 @@ def total(url: str, project: str) -> int | None:
     return row[0] if row else None
 
 
+def rankings(url: str) -> list[str]:
+    conn = psycopg2.connect(url)
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT ranking FROM rankings ORDER BY ranking")
+        found = [name for (name,) in cur.fetchall()]
+    conn.close()
+    return found
+
+
+RANKINGS = ["top-30-days", "top-365-days", "trending-month", "trending-week"]
+
+
 def test_import_day_defaults_to_yesterday_and_reimports_idempotently(pepy, db, tmp_path):
     path = raw_day(tmp_path, YESTERDAY, 3)
     first = pepy("import", "day", "--source", "files", "--path", str(path))
     assert first.exit_code == 0, first.output
     assert f"{YESTERDAY}:" in first.output
+    assert f"Rebuilt the rankings up to {YESTERDAY} in " in first.output and rankings(db) == RANKINGS
     assert pepy("import", "day", "--path", str(path)).exit_code == 0
     assert total(db, "demo") == 3
 
@@ -144,6 +157,20 @@ def test_db_upgrade_reports_nothing_pending_on_a_migrated_database(pepy):
     result = pepy("db", "upgrade")
     assert result.exit_code == 0
     assert "Applied 0 migration(s)" in result.output
+    assert "Nothing to rebuild in the rankings" in result.output
+
+
+def test_db_upgrade_builds_the_rankings_when_they_are_missing(pepy, db, tmp_path):
+    pepy("import", "day", "--path", str(raw_day(tmp_path, YESTERDAY, 2)))
+    conn = psycopg2.connect(db)
+    with conn, conn.cursor() as cur:
+        cur.execute("DELETE FROM rankings")
+    conn.close()
+
+    built = pepy("db", "upgrade")
+    assert built.exit_code == 0 and f"Rebuilt the rankings up to {YESTERDAY}" in built.output
+    assert rankings(db) == RANKINGS
+    assert "Nothing to rebuild in the rankings" in pepy("db", "upgrade").output
 
 
 def test_demo_writes_raw_rows_and_imports_them(pepy, db, tmp_path):
@@ -152,6 +179,7 @@ def test_demo_writes_raw_rows_and_imports_them(pepy, db, tmp_path):
     assert "Imported 2 demo day(s)" in result.output
     assert len(list(tmp_path.iterdir())) == 2
     assert total(db, "requests") > 0
+    assert rankings(db) == RANKINGS
 
 
 def stored_keys(url: str) -> list[tuple]:

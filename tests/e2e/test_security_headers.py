@@ -104,7 +104,8 @@ def test_every_route_answers_with_the_headers_of_what_it_holds(api_client):
     for url in urls:
         # The admin key has every scope, so keyed routes answer their data too.
         response = api_client.get(url, headers={"X-API-Key": ADMIN_SECRET})
-        assert response.status_code < 500, url
+        # A 503 is a designed answer too (trending over the known data's missing days), and carries the headers.
+        assert response.status_code < 500 or response.status_code == 503, url
         kinds[url] = kind_checked(response, url)
         kind_checked(api_client.head(url, headers={"X-API-Key": ADMIN_SECRET}), url)
     assert kinds["/badge/demo-pkg"] == kinds["/personalized-badge/demo-pkg"] == "image"

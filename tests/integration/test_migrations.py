@@ -15,8 +15,19 @@ ALL = [
     "0004.day-version-documents-backfill",
     "0005.ci-per-version",
     "0006.compact-version-documents",
+    "0007.rankings",
 ]
-EXPECTED = {"projects", "project_days", "version_downloads", "category_downloads", "imports", "api_keys", "rate_limits"}
+EXPECTED = {
+    "projects",
+    "project_days",
+    "version_downloads",
+    "category_downloads",
+    "imports",
+    "api_keys",
+    "rate_limits",
+    "rankings",
+    "ranked_projects",
+}
 
 
 def tables(url: str, schema: str) -> set[str]:

@@ -17,6 +17,7 @@ from pepy.infrastructure.api import (
     observability,
     pro,
     pypistats,
+    rankings,
     request_log,
     security_headers,
     v3,
@@ -41,6 +42,7 @@ API_MODULES = (
     pro,
     pypistats,
     v3,
+    rankings,
     docs,
 )
 

@@ -18,6 +18,8 @@ from pepy.infrastructure.container import Container
 
 # pepy's allowances: serve a stale copy for an hour when we fail, and for a minute while revalidating.
 STALE = "stale-if-error=3600, stale-while-revalidate=60"
+# An answer that is about to change before the next import: cached briefly, without validators, and not kept.
+PROVISIONAL = "public, max-age=60"
 # Per process: the popular projects' answers and a few of the heaviest, small enough for every worker.
 MAX_CACHED_BYTES = 64 * 1024 * 1024
 
@@ -98,12 +100,19 @@ class AnswerCache:
                 self._bytes -= len(evicted)
 
 
+def provisional(response):
+    """Mark a 200 that will change before the next import (built from data older than the last import): `cached`
+    then gives it a minute's Cache-Control and no validators, and keeps it nowhere."""
+    response.headers["Cache-Control"] = PROVISIONAL
+    return response
+
+
 def cached(variant: Callable[[], str] | None = None, private: bool = False, vary: str | None = None):
     """Decorate a view: answer 304 when the client's copy is current, else add caching headers to a 200.
 
     `variant` names the representation the request will get (for the ETag); `vary` lists request headers the
     answer depends on, sent on every answer of the route. Once an import has succeeded, 200s are kept in the
-    app's AnswerCache under their ETag.
+    app's AnswerCache under their ETag, except those the view marked `provisional`.
     """
 
     def decorate(view):
@@ -129,7 +138,7 @@ def cached(variant: Callable[[], str] | None = None, private: bool = False, vary
                 except Exception as error:
                     # Handled here rather than by Flask, so that error answers carry the route's Vary too.
                     response = current_app.make_response(current_app.handle_user_exception(error))
-                if response.status_code != 200:
+                if response.status_code != 200 or response.headers.get("Cache-Control") == PROVISIONAL:
                     headers = {}
                 elif "ETag" in headers:
                     answers.put(key, response)

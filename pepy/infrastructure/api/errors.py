@@ -7,7 +7,7 @@ import logging
 from flask import Blueprint, jsonify
 from werkzeug.exceptions import HTTPException
 
-from pepy.domain.errors import DatabaseTimeout, DatabaseUnavailable, DomainError, ProjectNotFound
+from pepy.domain.errors import DatabaseTimeout, DatabaseUnavailable, DomainError, ProjectNotFound, RankingUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +56,13 @@ def database_timeout(error: DatabaseTimeout):
     """503: the read ran past its statement timeout."""
     log.warning("read statement timed out", extra={"reason": str(error)})
     return json_error(503, "The query took too long; try a shorter range or try again shortly")
+
+
+@blueprint.app_errorhandler(RankingUnavailable)
+def ranking_unavailable(error: RankingUnavailable):
+    """503: the ranking cannot be answered until an import run (or `pepy db upgrade`) builds it; the message says
+    why."""
+    return json_error(503, str(error))
 
 
 @blueprint.app_errorhandler(Exception)

@@ -7,7 +7,8 @@ loader (PostgresDownloadsRepository.replace_day), skipping the raw-row aggregati
 Then each endpoint is loaded for a few seconds per run, and the medians of the runs are reported: at the
 chosen concurrency over the Zipf mix (as a running server sees it, answer caches included), v2 again with every
 request spelled anew (so none is answered from a cache), and v2 and badges from one client at a time (latency
-without queueing). The heavy project's v2 is timed with a fresh spelling each time, so each answer is built.
+without queueing). The heavy project's v2 is timed with a fresh spelling each time, so each answer is built, and
+so is the top-pypi-packages list of 15,000 rows, asked with a limit no request asked before.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from pathlib import Path
 
 import psycopg2
 
+from pepy.application.commands import RefreshRankings, RefreshRankingsHandler
 from pepy.domain.access import hash_secret
 from pepy.domain.downloads import Breakdown, DayRow
 from pepy.infrastructure.bench.database import prepare_database
@@ -57,6 +59,9 @@ PRO_DOWNLOADS = "/api/v3/pro/projects/{}/downloads?timeRange=ONE_YEAR"
 PRO_SECRET = "pepy_bench-pro-key"
 # The chart a README embeds: 90 days by version, its top five plus other.
 CHART = "/chart/{}.svg?period=90d&breakdown=version"
+# The top-pypi-packages list; each request asks one row fewer than the one before, so no cache has its answer.
+TOP_LIST = "/api/v3/top-pypi-packages.min.json?days={days}&limit={limit}"
+TOP_LIST_ROWS = 15_000
 # The most downloaded project gets this many downloads a day; rank r gets TOP / r**ZIPF_EXPONENT.
 TOP = 3_000_000
 ZIPF_EXPONENT = 1.3
@@ -239,6 +244,29 @@ def heavy_latency(base: str, requests: int, rng: random.Random, template: str = 
     return {"p50": statistics.median(timings), "max": timings[-1], "bytes": size}
 
 
+def top_list_latency(base: str, days: int, limits: Iterator[int], requests: int) -> dict:
+    """Sequential latencies (ms) of the top list over `days`, each asked with the next of `limits`, and the most
+    rows one answer had."""
+    timings, rows = [], 0
+    for _ in range(requests):
+        started = time.perf_counter()
+        with urllib.request.urlopen(base + TOP_LIST.format(days=days, limit=next(limits)), timeout=30) as answer:
+            body = answer.read()
+        timings.append((time.perf_counter() - started) * 1000)
+        rows = max(rows, len(json.loads(body)["rows"]))
+    timings.sort()
+    return {"p50": statistics.median(timings), "max": timings[-1], "rows": rows}
+
+
+def refresh_rankings(url: str) -> None:
+    """Build the rankings, as an import run's end does, unless they are current; prints how long it took."""
+    pool = ConnectionPool(url, max_connections=2)
+    refreshed = RefreshRankingsHandler(PostgresDownloadsRepository(pool))(RefreshRankings(only_if_stale=True))
+    pool.close()
+    if refreshed is not None:
+        print(f"rankings built in {refreshed.seconds:.1f} s", flush=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Load (or reuse) the bench database, then measure each endpoint and print a table of medians."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -249,15 +277,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--fresh", action="store_true", help="drop and reload the bench database")
+    parser.add_argument("--database", default=DATABASE, help="the bench database's name")
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (Debian: apt-get install -y wrk)")
 
     server = os.environ.get("PEPY_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    url = prepare_database(server, DATABASE, args.fresh)
+    url = prepare_database(server, args.database, args.fresh)
     yesterday = datetime.now(UTC).date() - timedelta(days=1)
     print(f"loading {args.projects} projects x {args.days} days (+ {HEAVY}: {args.heavy_versions} versions)")
     load(url, args.projects, args.days, args.heavy_versions, yesterday)
+    refresh_rankings(url)
     keys = PostgresApiKeyRepository(ConnectionPool(url, max_connections=1))
     if keys.find_active(hash_secret(PRO_SECRET)) is None:
         keys.add("bench-pro", hash_secret(PRO_SECRET), "pro", ("read", "pro"))
@@ -282,6 +312,8 @@ def main(argv: list[str] | None = None) -> None:
     ]
     results: dict[str, list[dict]] = {endpoint: [] for endpoint, _, _, _ in loads}
     heavy, heavy_pro = [], []
+    top_lists: dict[int, list[dict]] = {30: [], 365: []}
+    top_limits = itertools.count(TOP_LIST_ROWS, -1)
     try:
         with tempfile.TemporaryDirectory(prefix="pepy-bench-api-") as folder:
             # A short warm-up: connections, plans and the popular projects' pages, as a running server has them.
@@ -294,6 +326,8 @@ def main(argv: list[str] | None = None) -> None:
                     )
                 heavy.append(heavy_latency(base, 10, rng))
                 heavy_pro.append(heavy_latency(base, 10, rng, PRO_DOWNLOADS, PRO_SECRET))
+                for days, timings in top_lists.items():
+                    timings.append(top_list_latency(base, days, top_limits, 10))
                 print(f"run {run + 1}: " + json.dumps({e: r[-1] for e, r in results.items()}), flush=True)
     finally:
         stop(server_process)
@@ -312,6 +346,12 @@ def main(argv: list[str] | None = None) -> None:
         f"median {statistics.median(h['p50'] for h in heavy_pro):.0f} ms, "
         f"worst {max(h['max'] for h in heavy_pro):.0f} ms"
     )
+    for days, timings in top_lists.items():
+        print(
+            f"top-pypi-packages days={days}, uncached ({timings[0]['rows']} rows): "
+            f"median {statistics.median(t['p50'] for t in timings):.0f} ms, "
+            f"worst {max(t['max'] for t in timings):.0f} ms"
+        )
 
 
 if __name__ == "__main__":

@@ -24,6 +24,8 @@ from pepy.application.commands import (
     ImportDay,
     ImportRange,
     LoadBaseTotals,
+    RankingsRefreshed,
+    RefreshRankings,
 )
 from pepy.application.queries.operations import GetImportLedger
 from pepy.domain.access import ADMIN, SCOPES
@@ -43,6 +45,8 @@ GUNICORN_CONFIG = Path(__file__).resolve().parent.parent / "api" / "gunicorn_con
 EXIT_ALREADY_RUNNING = 75
 DATE = click.DateTime(formats=["%Y-%m-%d"])
 log = logging.getLogger(__name__)
+# `serve --demo`'s first start: enough days for a month of trending against the month before.
+DEMO_DAYS = 60
 
 
 class Runtime:
@@ -148,10 +152,13 @@ def db() -> None:
 @db.command()
 @click.pass_obj
 def upgrade(runtime: Runtime) -> None:
-    """Apply pending schema migrations."""
+    """Apply pending schema migrations, then build the rankings if they are missing or older than the last import."""
     with operator_errors(), runtime.database_url() as url:
         applied = migrate.upgrade(url)
-    click.echo(f"Applied {len(applied)} migration(s)" + (f": {', '.join(applied)}" if applied else ""))
+        click.echo(f"Applied {len(applied)} migration(s)" + (f": {', '.join(applied)}" if applied else ""))
+        with runtime.container() as container:
+            refreshed = container.refresh_rankings()(RefreshRankings(only_if_stale=True))
+    click.echo(_rankings_line(refreshed) if refreshed else "Nothing to rebuild in the rankings")
 
 
 @main.group(name="import")
@@ -175,7 +182,13 @@ def day(runtime: Runtime, day, source, path) -> None:
     the_day = day.date() if day else utc_today() - timedelta(days=1)
     with operator_errors(), runtime.container() as container:
         result = container.import_day()(ImportDay(the_day, source, path))
-    click.echo(f"{result.day}: {result.rows_written} rows from {result.source} in {result.seconds:.1f}s")
+        click.echo(f"{result.day}: {result.rows_written} rows from {result.source} in {result.seconds:.1f}s")
+        refreshed = container.refresh_rankings()(RefreshRankings())
+    click.echo(_rankings_line(refreshed))
+
+
+def _rankings_line(refreshed: RankingsRefreshed) -> str:
+    return f"Rebuilt the rankings up to {refreshed.last_day} in {refreshed.seconds:.1f}s"
 
 
 @import_.command(name="range")
@@ -332,12 +345,15 @@ def _import_demo(container: Container, days: int, out: Path | None, seed: int, s
         import_day = container.import_day()
         for one, file in zip(the_days, files, strict=True):
             import_day(ImportDay(one, "files", str(file)))
+    container.refresh_rankings()(RefreshRankings())
     return len(the_days)
 
 
 def _load_demo_if_empty(container: Container) -> None:
     yesterday = utc_today() - timedelta(days=1)
     if not container.get_import_ledger()(GetImportLedger(FIRST_DAY, yesterday)).attempted:
-        click.echo("Loading 45 days of demo data (first start only)...", err=True)
+        click.echo(f"Loading {DEMO_DAYS} days of demo data (first start only)...", err=True)
         # A lighter day than `pepy demo`'s, so a first start takes seconds, not minutes.
-        _import_demo(container, 45, None, 0, scale=0.3)
+        _import_demo(container, DEMO_DAYS, None, 0, scale=0.3)
+    # Demo data loaded before the rankings existed has none yet.
+    container.refresh_rankings()(RefreshRankings(only_if_stale=True))

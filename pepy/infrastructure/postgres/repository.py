@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, timedelta
 
 import psycopg2
@@ -16,6 +16,8 @@ from pepy.domain.downloads import Breakdown, DayRow
 from pepy.domain.errors import InvalidImport
 from pepy.domain.model import PROJECT_NAME_MAX_LENGTH, Downloads, ProjectName
 from pepy.domain.ports import DownloadsRepository
+from pepy.domain.rankings import Ranking, RankingsBuilt
+from pepy.infrastructure.postgres import rankings as ranking_sql
 from pepy.infrastructure.postgres.copy import CopyStream, copy_line
 from pepy.infrastructure.postgres.pool import ConnectionPool
 
@@ -25,6 +27,7 @@ log = logging.getLogger(__name__)
 # locks belong to the whole database and two schemas may each hold a pepy.
 LOCK_NAMESPACE = 74310
 DAY_LOCK_PREFIX = "pepy-import-day:"
+RANKINGS_LOCK = "pepy-rankings"
 # A stored category longer than this is refused rather than stored.
 MAX_STORED_CATEGORY_LENGTH = 1024
 
@@ -277,6 +280,18 @@ class PostgresDownloadsRepository(DownloadsRepository):
                 cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(name)))
         if expired:
             log.info("retention dropped partitions", extra={"partitions": len(expired), "before": day.isoformat()})
+
+    def refresh_rankings(self, rankings: Sequence[Ranking]) -> RankingsBuilt | None:
+        # One refresh at a time, its snapshot taken once it holds the lock: a refresh that waited for another
+        # sees what that one saw, or more, so the last to commit is never the older build.
+        with self.exclusive_lock(RANKINGS_LOCK, wait=True), self._pool.connection() as conn, conn.cursor() as cur:
+            cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            cur.execute("SET LOCAL work_mem = '512MB'")
+            return ranking_sql.build(cur, rankings)
+
+    def rankings_current(self, rankings: Sequence[Ranking]) -> bool:
+        with self._pool.connection() as conn, conn.cursor() as cur:
+            return ranking_sql.current(cur, rankings)
 
     @contextlib.contextmanager
     def exclusive_lock(self, name: str, wait: bool) -> Iterator[bool]:

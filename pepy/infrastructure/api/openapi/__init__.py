@@ -11,12 +11,14 @@ from flask import Flask
 
 from pepy.application.queries.common import MAX_LIMIT, MAX_SERIES_DAYS
 from pepy.application.queries.v3 import MAX_SERIES_POINTS
+from pepy.domain.rankings import TOP_LIST_SIZE
 from pepy.infrastructure.api.limits import API_KEY_STATUS_HEADER, UNKNOWN_KEY_STATUS
 from pepy.infrastructure.api.openapi.charts import chart_paths
 from pepy.infrastructure.api.openapi.operations import documentation_paths, operations_paths
 from pepy.infrastructure.api.openapi.pepy_tech import pepy_tech_paths
 from pepy.infrastructure.api.openapi.pro import pro_paths
 from pepy.infrastructure.api.openapi.pypistats import pypistats_paths
+from pepy.infrastructure.api.openapi.rankings import rankings_paths
 from pepy.infrastructure.api.openapi.v3 import v3_paths
 
 
@@ -28,6 +30,7 @@ def _paths() -> dict:
         | pypistats_paths()
         | v3_paths()
         | chart_paths()
+        | rankings_paths()
         | documentation_paths()
     )
 
@@ -49,10 +52,11 @@ def document(app: Flask) -> dict:
                 "PyPI download statistics: pepy.tech's and pypistats.org's APIs, and pepy's own /api/v3. "
                 f'Every error is JSON {{"error": status, "message": …}} except badges and charts, which are images. '
                 f"Caps: series of at most {MAX_SERIES_DAYS} days and {MAX_SERIES_POINTS} points; limit at most "
-                f"{MAX_LIMIT}. An X-API-Key this server does not know (or has revoked) is answered as no key: "
-                f"endpoints that need no key answer as they answer anonymous clients, within the address's "
-                f"anonymous limit, with the header `{API_KEY_STATUS_HEADER}: {UNKNOWN_KEY_STATUS}`; endpoints that "
-                f"need a key answer 401. A path with a {{name}} answers with one trailing slash too, as without it."
+                f"{MAX_LIMIT} ({TOP_LIST_SIZE:,} for the top-pypi-packages list). An X-API-Key this server does "
+                f"not know (or has revoked) is answered as no key: endpoints that need no key answer as they answer "
+                f"anonymous clients, within the address's anonymous limit, with the header "
+                f"`{API_KEY_STATUS_HEADER}: {UNKNOWN_KEY_STATUS}`; endpoints that need a key answer 401. "
+                f"A path with a {{name}} answers with one trailing slash too, as without it."
             ),
         },
         "paths": {path: item for path, item in _paths().items() if path in routes},

@@ -1,0 +1,2 @@
+DROP TABLE ranked_projects;
+DROP TABLE rankings;
