@@ -149,3 +149,13 @@ def test_a_message_is_a_chart_sized_svg():
     root = parsed(render_message(f"not found: {HOSTILE}", ChartLook("dark", 500, 300)))
     assert (root.get("width"), root.get("height")) == ("500", "300")
     assert root.find(f"{SVG_NS}title").text == f"not found: {HOSTILE}"
+
+
+def test_a_breakdown_with_no_downloads_says_so():
+    empty = make_chart(0, 30)
+    chart = Chart(
+        "demo-pkg", empty.start, empty.end, Granularity.DAY, Breakdown.INSTALLER, True, empty.days, empty.partial, []
+    )
+    root = parsed(render(chart, ChartLook()))
+    assert "no downloads by installer in this range" in [t.text for t in root.iter(f"{SVG_NS}text")]
+    assert root.find(f"{SVG_NS}desc").text.endswith("Last values: none.")

@@ -15,15 +15,16 @@ from pepy.application.queries.common import (
     project_name,
 )
 from pepy.application.queries.v3 import (
+    MAX_SERIES_POINTS,
     DownloadSeries,
     GetDownloadSeries,
     GetDownloadSeriesHandler,
     bucket_start,
     buckets,
 )
-from pepy.domain.downloads import FIRST_DAY
+from pepy.domain.downloads import FIRST_DAY, Breakdown
 from pepy.domain.errors import ProjectNotFound
-from pepy.domain.read_models import Granularity, SeriesBreakdown
+from pepy.domain.read_models import Granularity, SeriesBreakdown, SeriesRequest
 
 # A chart's range when it is named rather than given by start and end; "all" is the project's stored days.
 PERIOD_DAYS = {"30d": 30, "90d": 90, "1y": 365}
@@ -191,12 +192,38 @@ class GetProjectChartHandler(_ChartHandler):
             raise InvalidParameter("top", f"must be between 1 and {MAX_TOP}, not {query.top}")
         name = project_name(query.name)
         start, end, granularity = self._range(query.range, (name,), query.granularity)
-        series = self._series(GetDownloadSeries(name, start, end, granularity, query.breakdown, None, query.mirrors))
-        if query.breakdown is None:
-            lines = [ChartLine(name, [p.downloads for p in series.points])]
+        if query.breakdown is Breakdown.VERSION:
+            series, lines = self._version_lines(name, start, end, granularity, query.top, query.mirrors)
         else:
-            lines = top_lines(series, query.top)
+            options = GetDownloadSeries(name, start, end, granularity, query.breakdown, None, query.mirrors)
+            series = self._series(options)
+            if query.breakdown is None:
+                lines = [ChartLine(name, [p.downloads for p in series.points])]
+            else:
+                lines = top_lines(series, query.top)
         return Chart(name, start, end, granularity, query.breakdown, query.mirrors, *_days(series), lines)
+
+    def _version_lines(
+        self, name: str, start: date, end: date, granularity: Granularity, top: int, mirrors: bool
+    ) -> tuple[DownloadSeries, list[ChartLine]]:
+        """The top versions of the range (by their downloads), per bucket, and "other": the total less them.
+
+        A project can have thousands of versions a day: reading only the top ones keeps the chart within the
+        series' cap and cheap, where the whole breakdown would be hundreds of thousands of points.
+        """
+        ranked = self._store.top_versions(name, start, end, top + 1)
+        if ranked is None:
+            raise ProjectNotFound(name)
+        shown = tuple(v.version for v in ranked[:top])
+        total = self._series(GetDownloadSeries(name, start, end, granularity, None, None, mirrors))
+        request = SeriesRequest(name, start, end, granularity, Breakdown.VERSION, shown, mirrors, MAX_SERIES_POINTS)
+        found = {(bucket, version): n for bucket, version, n in self._store.series(request) or []}
+        buckets_of = [bucket_start(p.start, granularity) for p in total.points]
+        lines = [ChartLine(v, [found.get((b, v), 0) for b in buckets_of]) for v in shown]
+        if len(ranked) > top:
+            rest = [p.downloads - sum(line.values[i] for line in lines) for i, p in enumerate(total.points)]
+            lines.append(ChartLine(OTHER, rest, other=True))
+        return total, lines
 
 
 class GetComparisonChartHandler(_ChartHandler):

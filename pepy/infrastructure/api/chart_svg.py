@@ -91,7 +91,7 @@ def describe(chart: Chart) -> str:
     split = f", by {chart.breakdown}" if chart.breakdown else ""
     mirrors = "" if chart.mirrors else ", without mirrors"
     cut = f" (dotted: a {chart.granularity} the range cuts short)" if any(chart.partial) else ""
-    last = "; ".join(f"{line.label}: {line.values[-1]:,}" for line in chart.lines) if chart.days else "no data"
+    last = "; ".join(f"{line.label}: {line.values[-1]:,}" for line in chart.lines if line.values) or "none"
     return (
         f"Downloads {how[chart.granularity]}{split}{mirrors}, {chart.start} to {chart.end}{cut}. Last values: {last}."
     )
@@ -142,6 +142,9 @@ def render(chart: Chart, look: ChartLook) -> str:
     for index, line_points in enumerate(points):
         parts.extend(_line(chart, index, line_points))
     parts.append(_last_values(chart, points, last_labels, right, top, bottom))
+    if not chart.lines:
+        empty = f"no downloads by {chart.breakdown} in this range"
+        parts.append(_text((left + right) / 2, (top + bottom) / 2, empty, "m", size=12, anchor="middle"))
 
     description = describe(chart)
     head = (
