@@ -236,7 +236,8 @@ def _line(chart: Chart, index: int, points: list[tuple[int, int]]) -> list[str]:
 
 def _legend(chart: Chart, width: int, y: int, rows: int) -> tuple[str, int]:
     """A swatch and label per line, in rows of the chart's width; what does not fit in `rows` is counted."""
-    if len(chart.lines) < 2:
+    # One line of the total needs no key; a breakdown names its categories however few they are.
+    if len(chart.lines) < 2 and chart.breakdown is None:
         return "", y - 8
     parts, x, row = [], PAD, 1
     for index, line in enumerate(chart.lines):
