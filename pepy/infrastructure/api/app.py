@@ -23,6 +23,7 @@ from pepy.infrastructure.api import (
     v3,
     views,
 )
+from pepy.infrastructure.api.json_provider import OrjsonProvider
 from pepy.infrastructure.container import Container
 
 # Every API module: each is wired to the container and registers its blueprint, in this order. The order is the
@@ -82,7 +83,7 @@ def create_app(container: Container) -> Flask:
     # No static folder: Swagger UI's assets are served by the docs blueprint, from their package.
     app = Flask("pepy", static_folder=None)
     app.url_map.converters["name"] = NameConverter
-    app.json.sort_keys = False
+    app.json = OrjsonProvider(app)
     container.wire(modules=list(API_MODULES))
     for module in API_MODULES:
         app.register_blueprint(module.blueprint)
