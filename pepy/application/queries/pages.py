@@ -8,7 +8,7 @@ from pepy.application.queries.charts import Chart, GetProjectChart, GetProjectCh
 from pepy.application.queries.common import WINDOW_DAYS, ReadHandler, project_name, window
 from pepy.domain.downloads import FIRST_DAY
 from pepy.domain.errors import ProjectNotFound
-from pepy.domain.model import sort_versions
+from pepy.domain.model import newest_first
 from pepy.domain.read_models import VersionTotal, WindowSums
 
 # A page lists at most this many versions of its range (the most downloaded); a heavy project has thousands.
@@ -22,7 +22,7 @@ class ProjectPage:
     `downloads` maps "last_day", "last_week", "last_month" and "all_time" to the sums with and without mirrors
     (all time without mirrors: the base, whose mirror share is unknown, plus every stored day's non-mirror
     downloads, as badges count it). `versions` are the range's most downloaded versions, newest first in PEP 440
-    order; `more_versions` says that the range has others.
+    order (strings that are not PEP 440 versions last); `more_versions` says that the range has others.
     """
 
     name: str
@@ -60,5 +60,5 @@ class GetProjectPageHandler(ReadHandler):
         downloads = {f"last_{period}": total for period, total in zip(WINDOW_DAYS, recent, strict=True)}
         downloads["all_time"] = WindowSums(sums.total_downloads, sums.base_downloads + stored.non_mirror_downloads)
         shown = {v.version: v for v in versions[:MAX_PAGE_VERSIONS]}
-        newest_first = [shown[v] for v in reversed(sort_versions(shown))]
-        return ProjectPage(name, downloads, chart, newest_first, len(versions) > MAX_PAGE_VERSIONS)
+        ordered = [shown[v] for v in newest_first(shown)]
+        return ProjectPage(name, downloads, chart, ordered, len(versions) > MAX_PAGE_VERSIONS)
