@@ -202,6 +202,43 @@ def test_the_pages_work_with_script_off(browser, site):
         browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})
 
 
+def test_the_keyboard_reaches_everything_with_a_visible_focus(browser, site):
+    go(browser, site + "/projects/demo-pkg")
+    body = browser.find_element(By.TAG_NAME, "body")
+    body.send_keys(Keys.TAB)
+    skip = browser.switch_to.active_element
+    assert skip.text == "Skip to the content" and skip.rect["y"] >= 0
+    skip.send_keys(Keys.ENTER)
+    assert browser.switch_to.active_element.get_attribute("id") == "content"
+    seen = []
+    for _ in range(8):
+        browser.switch_to.active_element.send_keys(Keys.TAB)
+        focused = browser.switch_to.active_element
+        seen.append(focused.text)
+        outline = browser.execute_script("return getComputedStyle(arguments[0]).outlineStyle", focused)
+        assert outline not in ("", "none"), focused.text
+    # After the link to PyPI, the tables' scroll regions and the chart's options, in the page's order.
+    assert seen[0] == "demo-pkg on PyPI" and "30 days" in seen
+
+
+def test_the_dark_scheme_keeps_its_contrast(browser, site, axe_source):
+    browser.execute_cdp_cmd(
+        "Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "dark"}]}
+    )
+    try:
+        for path in (PAGES["project-by-version"], PAGES["search"], PAGES["invalid"]):
+            go(browser, site + path)
+            browser.execute_script(axe_source)
+            results = browser.execute_async_script(
+                "axe.run(document, {runOnly: ['color-contrast']}).then(arguments[0])"
+            )
+            assert results["violations"] == [], path
+            background = browser.execute_script("return getComputedStyle(document.body).backgroundColor")
+            assert background == "rgb(13, 17, 23)"
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
+
+
 @pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])
 def test_every_page_is_accessible_fits_a_phone_and_logs_no_error(browser, site, axe_source, screenshots, phone):
     use_phone(browser, phone)
