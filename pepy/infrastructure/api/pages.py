@@ -79,7 +79,7 @@ def asset(filename: str) -> str:
 
 
 @blueprint.app_template_filter()
-def count(value: int) -> str:
+def thousands(value: int) -> str:
     """A download count with thousands separators."""
     return f"{value:,}"
 
@@ -90,9 +90,16 @@ def static_file(filename: str):
     return send_from_directory(STATIC, filename, max_age=ASSET_MAX_AGE)
 
 
-def _granularity() -> Granularity | None:
-    chosen = params.choice("granularity", tuple(Granularity))
-    return None if chosen is None else Granularity(chosen)
+def _chart_options() -> dict[str, str | None]:
+    """The chart's range and points as asked (None: the chart's default points)."""
+    return {
+        "period": params.choice("period", PERIODS, DEFAULT_PERIOD),
+        "granularity": params.choice("granularity", tuple(Granularity)),
+    }
+
+
+def _granularity(chosen: dict[str, str | None]) -> Granularity | None:
+    return None if chosen["granularity"] is None else Granularity(chosen["granularity"])
 
 
 @blueprint.get("/")
@@ -128,13 +135,9 @@ def search(search_projects: SearchProjectsHandler = Provide[Container.search_pro
 @inject
 def project(name: str, get_page: GetProjectPageHandler = Provide[Container.get_project_page]):
     """A project's downloads: recent and all-time sums, the chart and its table, versions, and snippets to embed."""
-    chosen = {
-        "period": params.choice("period", PERIODS, DEFAULT_PERIOD),
-        "granularity": params.choice("granularity", tuple(Granularity)),
-        "breakdown": params.choice("breakdown", SERIES_BREAKDOWNS),
-    }
+    chosen = _chart_options() | {"breakdown": params.choice("breakdown", SERIES_BREAKDOWNS)}
     query = GetProjectChart(
-        name, ChartRange(period=chosen["period"]), _granularity(), series_breakdown(chosen["breakdown"])
+        name, ChartRange(period=chosen["period"]), _granularity(chosen), series_breakdown(chosen["breakdown"])
     )
     page = get_page(GetProjectPage(query))
     site = site_url()
@@ -156,16 +159,13 @@ def project(name: str, get_page: GetProjectPageHandler = Provide[Container.get_p
 def compare(get_chart: GetComparisonChartHandler = Provide[Container.get_comparison_chart]):
     """Several projects' downloads: the comparison chart and its table, and a form to change the list."""
     names = params.names("projects")
-    chosen = {
-        "projects": ",".join(names) or None,
-        "period": params.choice("period", PERIODS, DEFAULT_PERIOD),
-        "granularity": params.choice("granularity", tuple(Granularity)),
-    }
+    options = _chart_options()
     if not names:
         return render_template("compare.html", chart=None, projects="")
-    chart = get_chart(GetComparisonChart(names, ChartRange(period=chosen["period"]), _granularity()))
+    chart = get_chart(GetComparisonChart(names, ChartRange(period=options["period"]), _granularity(options)))
+    # The names as found (normalised), in the links and the form.
     names = [line.label for line in chart.lines]
-    chosen["projects"] = ",".join(names)
+    chosen = {"projects": ",".join(names)} | options
     return render_template(
         "compare.html",
         chart=chart,
