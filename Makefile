@@ -20,7 +20,7 @@ ANSIBLE := cd ansible && PATH="$(CURDIR)/$(BIN):$$PATH"
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-18s %s\n", $$1, $$2}'
 
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.txt pyproject.toml tests/browser/package-lock.json
 	@$(PYTHON) -c 'import sys; sys.exit("pepy needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
@@ -30,6 +30,12 @@ $(STAMP): requirements.txt pyproject.toml
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null; \
 	  else echo "warning: install docker-compose (Debian: apt-get install docker-compose) to validate docker-compose.yml"; fi
+	@# The browser tests (tests/browser) drive Debian's Chromium through its driver, and run axe-core from npm.
+	@{ command -v chromium && command -v chromedriver && command -v npm; } >/dev/null 2>&1 || \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver npm >/dev/null; \
+	  else echo "warning: install chromium, chromium-driver and npm (Debian: apt-get install ...) for the browser tests"; fi
+	npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
 	touch $(STAMP)
 
 setup: $(STAMP) ## Create .venv and install the pinned dependencies

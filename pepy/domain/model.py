@@ -86,6 +86,13 @@ def sort_versions(versions) -> list[str]:
     return sorted(versions, key=_version_key)
 
 
+def newest_first(versions) -> list[str]:
+    """Version strings in PEP 440 order, the newest first; invalid ones last still."""
+    ordered = sort_versions(versions)
+    valid = sum(1 for version in ordered if _version_key(version)[0] == 0)
+    return ordered[:valid][::-1] + ordered[valid:]
+
+
 # Projects share most version strings ("1.0.0"), and a heavy project's thousands are sorted on every answer
 # built: parsing each string once per process saves most of the sort.
 @functools.lru_cache(maxsize=1 << 16)

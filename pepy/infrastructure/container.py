@@ -7,7 +7,17 @@ from datetime import UTC, date, datetime
 from dependency_injector import containers, providers
 
 from pepy.application import access, commands
-from pepy.application.queries import charts, common, operations, pepy_tech, pepy_tech_pro, pypistats, rankings, v3
+from pepy.application.queries import (
+    charts,
+    common,
+    operations,
+    pages,
+    pepy_tech,
+    pepy_tech_pro,
+    pypistats,
+    rankings,
+    v3,
+)
 from pepy.infrastructure.bigquery.source import BigQuerySource, make_client
 from pepy.infrastructure.files.source import FilesSource
 from pepy.infrastructure.postgres.access import PostgresApiKeyRepository, PostgresSharedRateLimits
@@ -144,6 +154,7 @@ class Container(containers.DeclarativeContainer):
     get_trending_projects = providers.Factory(
         rankings.GetTrendingProjectsHandler, store=read_store, ledger=read_ledger, clock=clock
     )
+    get_project_page = providers.Factory(pages.GetProjectPageHandler, store=read_store, ledger=read_ledger, clock=clock)
 
     get_ledger_summary = providers.Factory(operations.GetLedgerSummaryHandler, ledger=read_ledger)
     # `pepy import status` asks the primary, which alone knows whether a running import is still alive.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
@@ -13,6 +14,8 @@ from pepy.domain.errors import DomainError
 ENVIRONMENTS = ("development", "test", "production")
 SOURCES = ("files", "bigquery")
 PUBLIC_BIGQUERY_TABLE = "bigquery-public-data.pypi.file_downloads"
+# A scheme and a host (and a port), without a path: the origin the pages' absolute links start with.
+_PUBLIC_URL = re.compile(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?", re.ASCII)
 
 
 class ConfigurationError(RuntimeError):
@@ -45,6 +48,7 @@ class Settings:
     rate_limit_tiers: str = "anonymous:120:30,free:300:60,pro:3000:600,unlimited:600000:100000"
     trusted_proxies: str = ""
     key_cache_seconds: int = 30
+    public_url: str | None = None
 
     @property
     def effective_read_database_url(self) -> str | None:
@@ -90,6 +94,7 @@ class Settings:
             trusted_proxies=text("PEPY_TRUSTED_PROXIES", defaults.trusted_proxies),
             key_cache_seconds=number("PEPY_KEY_CACHE_SECONDS", defaults.key_cache_seconds),
             cors_origins=text("PEPY_CORS_ORIGINS", defaults.cors_origins),
+            public_url=text("PEPY_PUBLIC_URL", "").rstrip("/") or None,
             ready_max_import_age_hours=number(
                 "PEPY_READY_MAX_IMPORT_AGE_HOURS", defaults.ready_max_import_age_hours, 1
             ),
@@ -109,6 +114,10 @@ class Settings:
             raise ConfigurationError(f"PEPY_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {self.log_level!r}")
         if self.env == "production" and not self.database_url:
             raise ConfigurationError("PEPY_DATABASE_URL is required when PEPY_ENV=production")
+        if self.public_url is not None and not _PUBLIC_URL.fullmatch(self.public_url):
+            raise ConfigurationError(
+                f"PEPY_PUBLIC_URL must be the site's address, as https://pepy.example.org, not {self.public_url!r}"
+            )
         for name, url in (("PEPY_DATABASE_URL", self.database_url), ("PEPY_READ_DATABASE_URL", self.read_database_url)):
             if url and not url.startswith(("postgresql://", "postgres://")):
                 raise ConfigurationError(f"{name} must be a postgresql:// URL")

@@ -90,8 +90,10 @@ def test_invalid_names_are_400_json_never_500(client, name):
 
 
 def test_unknown_routes_and_methods_are_json(client):
-    missing = client.get("/no/such/route")
+    missing = client.get("/api/no/such/route")
     assert (missing.status_code, missing.content_type, missing.get_json()["error"]) == (404, "application/json", 404)
+    # Outside the API's paths, a person is reading: the site's HTML page (tests/e2e/test_pages.py).
+    assert client.get("/no/such/route").mimetype == "text/html"
     wrong = client.post("/api/v2/projects/flask")
     assert (wrong.status_code, wrong.get_json()["error"]) == (405, 405)
     assert "GET" in wrong.headers["Allow"]

@@ -110,14 +110,17 @@ def test_every_route_answers_with_the_headers_of_what_it_holds(api_client):
         kind_checked(api_client.head(url, headers={"X-API-Key": ADMIN_SECRET}), url)
     assert kinds["/badge/demo-pkg"] == kinds["/personalized-badge/demo-pkg"] == "image"
     assert kinds["/chart/demo-pkg.svg"] == kinds["/chart/demo-pkg.png"] == "image"
-    assert kinds["/docs"] == "page"
+    assert kinds["/docs"] == kinds["/"] == kinds["/projects/demo-pkg"] == kinds["/compare"] == "page"
     assert kinds["/api/v3/projects/demo-pkg"] == kinds["/metrics"] == kinds["/docs/swagger-ui.css"] == "data"
 
 
 @pytest.mark.parametrize(
     ("method", "url", "status", "kind"),
     [
-        ("GET", "/nothing/here", 404, "data"),
+        ("GET", "/nothing/here", 404, "page"),
+        ("GET", "/api/nothing/here", 404, "data"),
+        ("GET", "/projects/nothing-here", 404, "page"),
+        ("GET", "/projects/demo-pkg?period=5y", 400, "page"),
         ("GET", "/api/v2/projects/nothing-here", 404, "data"),
         ("GET", "/docs/nothing.js", 404, "data"),
         ("GET", "/badge/nothing-here", 404, "image"),

@@ -167,7 +167,7 @@ def test_v2_and_v3_versions_are_the_distinct_stored_versions_after_any_sequence_
         conn.close()
 
 
-def test_a_version_series_read_from_the_day_documents_equals_the_version_rows(container, db):
+def test_a_version_series_and_top_versions_read_from_the_day_documents_equal_the_version_rows(container, db):
     rng = random.Random(503)
     days = [DAY - timedelta(days=n) for n in range(10)]
     for day in days:
@@ -191,6 +191,15 @@ def test_a_version_series_read_from_the_day_documents_equals_the_version_rows(co
                     key = (bucket_start(day, granularity), version)
                     expected[key] = expected.get(key, 0) + downloads
             assert read_store.series(request) == sorted((b, v, n) for (b, v), n in expected.items())
+    for start, end in ((days[-1], DAY), (days[5], days[2]), (DAY, DAY)):
+        totals: dict[str, int] = {}
+        for day, version, downloads in rows:
+            if start <= day <= end:
+                totals[version] = totals.get(version, 0) + downloads
+        ranked = sorted(totals.items(), key=lambda item: (-item[1], item[0]))
+        for limit in (2, 100):
+            listed = read_store.top_versions("requests", start, end, limit)
+            assert [(v.version, v.downloads) for v in listed] == ranked[:limit], (start, end, limit)
 
 
 def test_totals_are_64_bit(container, db):

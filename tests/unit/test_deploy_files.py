@@ -12,6 +12,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tomllib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -169,6 +170,15 @@ def test_dockerignore_starts_from_everything_and_allows_back_what_the_build_copi
         if name == "COPY" and not args.startswith("--from="):
             copied.update(Path(source).parts[0] for source in args.split()[:-1])
     assert copied <= allowed, f"copied but ignored: {copied - allowed}"
+
+
+def test_every_file_the_site_serves_is_package_data_so_that_a_built_release_has_it():
+    globs = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    package = ROOT / "pepy" / "infrastructure" / "api"
+    served = [f for folder in ("templates", "static") for f in (package / folder).iterdir()]
+    assert len(served) >= 8
+    packaged = {f for pattern in globs["pepy.infrastructure.api"] for f in package.glob(pattern)}
+    assert set(served) <= packaged, set(served) - packaged
 
 
 def test_the_example_vault_is_encrypted():

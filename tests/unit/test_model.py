@@ -1,7 +1,7 @@
 import pytest
 
 from pepy.domain.errors import InvalidDownloads, InvalidProjectName
-from pepy.domain.model import Downloads, ProjectName, Version, sort_versions
+from pepy.domain.model import Downloads, ProjectName, Version, newest_first, sort_versions
 
 
 @pytest.mark.parametrize(
@@ -65,6 +65,10 @@ def test_junk_versions_sort_after_valid_ones_deterministically_and_never_raise()
     versions = ["not a version", "1.0", "", "zzz", "2.0", "1.0-beta-weird!"]
     assert sort_versions(versions) == ["1.0", "2.0", "", "1.0-beta-weird!", "not a version", "zzz"]
     assert sort_versions(reversed(versions)) == sort_versions(versions)
+
+
+def test_newest_first_reverses_pep440_order_but_keeps_junk_last():
+    assert newest_first(["2.9", "zzz", "1.0rc1", "2.10", "1.0"]) == ["2.10", "2.9", "1.0", "1.0rc1", "zzz"]
 
 
 def test_versions_compare_and_hash_by_text():

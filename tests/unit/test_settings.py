@@ -25,6 +25,12 @@ def test_reads_go_to_the_replica_when_one_is_set():
     assert both.database_url == primary
 
 
+def test_the_public_url_is_an_origin_kept_without_a_trailing_slash():
+    assert Settings.from_env({}).public_url is None
+    assert Settings.from_env({"PEPY_PUBLIC_URL": "https://pepy.example.org/"}).public_url == "https://pepy.example.org"
+    assert Settings.from_env({"PEPY_PUBLIC_URL": "http://127.0.0.1:8080"}).public_url == "http://127.0.0.1:8080"
+
+
 def test_production_requires_a_database_url():
     with pytest.raises(ConfigurationError, match="PEPY_DATABASE_URL is required"):
         Settings.from_env({"PEPY_ENV": "production"})
@@ -42,6 +48,9 @@ def test_production_requires_a_database_url():
         ({"PEPY_BIGQUERY_MAX_BYTES": "-5"}, "PEPY_BIGQUERY_MAX_BYTES"),
         ({"PEPY_DATABASE_WAIT_SECONDS": "1m"}, "PEPY_DATABASE_WAIT_SECONDS must be a whole number, not '1m'"),
         ({"PEPY_DATABASE_WAIT_SECONDS": "-1"}, "PEPY_DATABASE_WAIT_SECONDS must be at least 0, not -1"),
+        ({"PEPY_PUBLIC_URL": "pepy.example.org"}, "PEPY_PUBLIC_URL must be the site's address"),
+        ({"PEPY_PUBLIC_URL": "https://pepy.example.org/stats"}, "PEPY_PUBLIC_URL"),
+        ({"PEPY_PUBLIC_URL": "javascript:alert(1)"}, "PEPY_PUBLIC_URL"),
     ],
 )
 def test_bad_settings_are_named(environ, message):

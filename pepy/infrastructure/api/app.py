@@ -15,6 +15,7 @@ from pepy.infrastructure.api import (
     errors,
     limits,
     observability,
+    pages,
     pro,
     pypistats,
     rankings,
@@ -45,6 +46,7 @@ API_MODULES = (
     v3,
     rankings,
     docs,
+    pages,
 )
 
 
@@ -80,7 +82,8 @@ def serve_a_trailing_slash(app: Flask) -> None:
 
 def create_app(container: Container) -> Flask:
     """A Flask app whose modules get their handlers from the container."""
-    # No static folder: Swagger UI's assets are served by the docs blueprint, from their package.
+    # No static folder: Swagger UI's assets are served by the docs blueprint, from their package, and the site's by
+    # the pages blueprint.
     app = Flask("pepy", static_folder=None)
     app.url_map.converters["name"] = NameConverter
     app.json = OrjsonProvider(app)

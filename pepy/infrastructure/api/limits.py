@@ -8,7 +8,7 @@ from dependency_injector.wiring import Provide, inject
 from flask import Blueprint, Response, g, request
 
 from pepy.application.access import AdmitRequest, AdmitRequestHandler
-from pepy.infrastructure.api.errors import json_error
+from pepy.infrastructure.api.errors import error_response
 from pepy.infrastructure.api.scopes import API_KEY_HEADER
 from pepy.infrastructure.container import Container
 
@@ -19,7 +19,7 @@ API_KEY_STATUS_HEADER = "X-API-Key-Status"
 UNKNOWN_KEY_STATUS = "unknown; answered as anonymous"
 
 # Badges and charts are images embedded in pages and READMEs, served from cache without touching the limiter;
-# probes, metrics and docs must always answer.
+# probes, metrics, docs and the site's stylesheet and script must always answer.
 UNLIMITED_PREFIXES = (
     "/badge/",
     "/personalized-badge/",
@@ -29,6 +29,7 @@ UNLIMITED_PREFIXES = (
     "/metrics",
     "/openapi.json",
     "/docs",
+    "/static/",
 )
 
 
@@ -64,7 +65,7 @@ def admit_request(
     g.unknown_api_key = admission.unknown_key
     g.rate_limit = admission.decision
     if not admission.decision.allowed:
-        response = json_error(
+        response = error_response(
             429,
             f"Too many requests: retry in {admission.decision.retry_after_seconds} s, "
             "or use an API key of a higher tier",

@@ -62,6 +62,8 @@ CHART = "/chart/{}.svg?period=90d&breakdown=version"
 # The top-pypi-packages list; each request asks one row fewer than the one before, so no cache has its answer.
 TOP_LIST = "/api/v3/top-pypi-packages.min.json?days={days}&limit={limit}"
 TOP_LIST_ROWS = 15_000
+# A project's page on the site, as a link to it opens it (its chart is another request, measured above).
+PAGE = "/projects/{}"
 # The most downloaded project gets this many downloads a day; rank r gets TOP / r**ZIPF_EXPONENT.
 TOP = 3_000_000
 ZIPF_EXPONENT = 1.3
@@ -300,6 +302,7 @@ def main(argv: list[str] | None = None) -> None:
     paths = {endpoint: [template.format(n) for n in names] for endpoint, template in ENDPOINTS.items()}
     pro_paths = [PRO_DOWNLOADS.format(n) for n in names]
     chart_paths = [CHART.format(n) for n in names]
+    page_paths = [PAGE.format(n) for n in names]
     # Each load: endpoint, connections, the paths of one run (uncached ones spelled anew every run), and its key.
     loads = [(endpoint, args.connections, lambda e=endpoint: paths[e], "") for endpoint in ENDPOINTS]
     loads += [
@@ -309,6 +312,9 @@ def main(argv: list[str] | None = None) -> None:
         ("pro one client", 1, lambda: pro_paths, PRO_SECRET),
         ("chart", args.connections, lambda: chart_paths, ""),
         ("chart uncached", 1, lambda: [CHART.format(respelled(n, rng)) for n in names], ""),
+        ("page", args.connections, lambda: page_paths, ""),
+        ("page one client", 1, lambda: page_paths, ""),
+        ("page uncached", 1, lambda: [PAGE.format(respelled(n, rng)) for n in names], ""),
     ]
     results: dict[str, list[dict]] = {endpoint: [] for endpoint, _, _, _ in loads}
     heavy, heavy_pro = [], []

@@ -15,6 +15,7 @@ from pepy.domain.rankings import TOP_LIST_SIZE
 from pepy.infrastructure.api.limits import API_KEY_STATUS_HEADER, UNKNOWN_KEY_STATUS
 from pepy.infrastructure.api.openapi.charts import chart_paths
 from pepy.infrastructure.api.openapi.operations import documentation_paths, operations_paths
+from pepy.infrastructure.api.openapi.pages import pages_paths
 from pepy.infrastructure.api.openapi.pepy_tech import pepy_tech_paths
 from pepy.infrastructure.api.openapi.pro import pro_paths
 from pepy.infrastructure.api.openapi.pypistats import pypistats_paths
@@ -32,6 +33,7 @@ def _paths() -> dict:
         | chart_paths()
         | rankings_paths()
         | documentation_paths()
+        | pages_paths()
     )
 
 
@@ -50,7 +52,8 @@ def document(app: Flask) -> dict:
             "version": "3",
             "description": (
                 "PyPI download statistics: pepy.tech's and pypistats.org's APIs, and pepy's own /api/v3. "
-                f'Every error is JSON {{"error": status, "message": …}} except badges and charts, which are images. '
+                f'Every error is JSON {{"error": status, "message": …}} except badges and charts, which are images, '
+                f"and the site's pages (tag site), which are HTML. "
                 f"Caps: series of at most {MAX_SERIES_DAYS} days and {MAX_SERIES_POINTS} points; limit at most "
                 f"{MAX_LIMIT} ({TOP_LIST_SIZE:,} for the top-pypi-packages list). An X-API-Key this server does "
                 f"not know (or has revoked) is answered as no key: endpoints that need no key answer as they answer "

@@ -1,0 +1,1 @@
+"""pepy: daily PyPI download statistics, imported into PostgreSQL and served as JSON and badges."""

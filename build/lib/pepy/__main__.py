@@ -1,0 +1,3 @@
+from pepy.infrastructure.cli import main
+
+main()

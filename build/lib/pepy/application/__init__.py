@@ -1,0 +1,1 @@
+"""The application: commands (the write side) and queries (the read side). Depends on the domain only."""

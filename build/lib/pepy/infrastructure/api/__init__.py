@@ -1,0 +1,1 @@
+"""The Flask API: thin views over the application's query handlers."""

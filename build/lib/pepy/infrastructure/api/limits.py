@@ -1,0 +1,100 @@
+"""API keys and rate limits on every limited request; badges and operational endpoints are left out."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+
+from dependency_injector.wiring import Provide, inject
+from flask import Blueprint, Response, g, request
+
+from pepy.application.access import AdmitRequest, AdmitRequestHandler
+from pepy.domain.errors import DatabaseUnavailable
+from pepy.infrastructure.api.errors import error_response
+from pepy.infrastructure.api.scopes import API_KEY_HEADER
+from pepy.infrastructure.container import Container
+
+log = logging.getLogger(__name__)
+
+blueprint = Blueprint("limits", __name__)
+
+# On every answer to a request whose key this server does not know (or has revoked).
+API_KEY_STATUS_HEADER = "X-API-Key-Status"
+UNKNOWN_KEY_STATUS = "unknown; answered as anonymous"
+
+# Badges and charts are images embedded in pages and READMEs, served from cache without touching the limiter;
+# probes, metrics, docs and the site's stylesheet and script must always answer.
+UNLIMITED_PREFIXES = (
+    "/badge/",
+    "/personalized-badge/",
+    "/chart/",
+    "/health-check",
+    "/ready",
+    "/metrics",
+    "/openapi.json",
+    "/docs",
+    "/static/",
+)
+
+
+def client_address(remote: str | None, forwarded_for: str | None, trusted) -> str:
+    """The client's address: X-Forwarded-For is believed only as far as it was written by trusted proxies."""
+    hops = [remote or "unknown"]
+    if forwarded_for:
+        hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()] + hops
+    # Walk back from the nearest hop while it is a trusted proxy: the first untrusted one is the client.
+    for hop in reversed(hops):
+        try:
+            address = ipaddress.ip_address(hop)
+        except ValueError:
+            return hop[:64]
+        if not any(address in network for network in trusted):
+            return str(address)
+    return hops[0][:64]
+
+
+@blueprint.before_app_request
+@inject
+def admit_request(
+    admit: AdmitRequestHandler = Provide[Container.admit_request],
+    trusted: tuple = Provide[Container.trusted_proxies],
+):
+    """Admit each limited request before its view runs: an unknown key as anonymous, 429 over the limit."""
+    if request.path.startswith(UNLIMITED_PREFIXES) or request.method == "OPTIONS":
+        return None
+    secret = request.headers.get(API_KEY_HEADER)
+    address = client_address(request.remote_addr, request.headers.get("X-Forwarded-For"), trusted)
+    try:
+        admission = admit(AdmitRequest(secret or None, address))
+    except DatabaseUnavailable:
+        # The limiter's store is down: serving beats refusing everyone, and reads may still work.
+        log.warning("rate limiter unavailable; request admitted")
+        return None
+    g.api_key = admission.key
+    g.unknown_api_key = admission.unknown_key
+    g.rate_limit = admission.decision
+    if not admission.decision.allowed:
+        response = error_response(
+            429,
+            f"Too many requests: retry in {admission.decision.retry_after_seconds} s, "
+            "or use an API key of a higher tier",
+        )
+        response.headers["Retry-After"] = str(admission.decision.retry_after_seconds)
+        response.headers["X-Rate-Limit-Retry-After-Seconds"] = str(admission.decision.retry_after_seconds)
+        return response
+    return None
+
+
+@blueprint.after_app_request
+def rate_limit_headers(response: Response) -> Response:
+    """The limiter's decision, in the draft standard's headers and pepy.tech's, and whether the key was unknown."""
+    decision = g.get("rate_limit")
+    if decision is not None:
+        response.headers["RateLimit-Limit"] = str(decision.limit)
+        response.headers["RateLimit-Remaining"] = str(decision.remaining)
+        response.headers["RateLimit-Reset"] = str(decision.reset_seconds)
+        response.headers["X-Rate-Limit-Remaining"] = str(decision.remaining)
+        response.headers.add("Vary", API_KEY_HEADER)
+    if g.get("unknown_api_key"):
+        response.headers[API_KEY_STATUS_HEADER] = UNKNOWN_KEY_STATUS
+    return response

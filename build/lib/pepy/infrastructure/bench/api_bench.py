@@ -1,0 +1,318 @@
+"""`make bench-api`: the API under gunicorn, as deployed, driven by wrk over a Zipf mix of project names.
+
+A production-like database is loaded first (into its own database, `pepy_api_bench`, kept between runs when
+its parameters match): projects with Zipf popularity, days of per-version and breakdown rows, and one heavy
+project with thousands of versions every day. Rows are generated as aggregate DayRows and fed to the real
+loader (PostgresDownloadsRepository.replace_day), skipping the raw-row aggregation the import bench measures.
+Then each endpoint is loaded for a few seconds per run, and the medians of the runs are reported: at the
+chosen concurrency over the Zipf mix (as a running server sees it, answer caches included), v2 again with every
+request spelled anew (so none is answered from a cache), and v2 and badges from one client at a time (latency
+without queueing). The heavy project's v2 is timed with a fresh spelling each time, so each answer is built.
+"""
+
+from __future__ import annotations
+
+import argparse
+import bisect
+import itertools
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import psycopg2
+
+from pepy.domain.access import hash_secret
+from pepy.domain.downloads import Breakdown, DayRow
+from pepy.infrastructure.bench.database import prepare_database
+from pepy.infrastructure.postgres.access import PostgresApiKeyRepository
+from pepy.infrastructure.postgres.embedded import free_port
+from pepy.infrastructure.postgres.ledger import PostgresImportLedger
+from pepy.infrastructure.postgres.pool import ConnectionPool
+from pepy.infrastructure.postgres.repository import PostgresDownloadsRepository
+
+DATABASE = "pepy_api_bench"
+HEAVY = "heavy-project"
+GUNICORN_CONFIG = Path(__file__).resolve().parent.parent / "api" / "gunicorn_conf.py"
+ENDPOINTS = {
+    "v2": "/api/v2/projects/{}",
+    "badge": "/badge/{}",
+    "v1": "/api/v1/projects/{}",
+    "pypistats recent": "/api/packages/{}/recent",
+    "v3 series": "/api/v3/projects/{}/downloads",
+}
+# pepy.tech's Pro downloads over a year, asked with a key of the pro scope (stored in the bench database).
+PRO_DOWNLOADS = "/api/v3/pro/projects/{}/downloads?timeRange=ONE_YEAR"
+PRO_SECRET = "pepy_bench-pro-key"
+# The chart a README embeds: 90 days by version, its top five plus other.
+CHART = "/chart/{}.svg?period=90d&breakdown=version"
+# The most downloaded project gets this many downloads a day; rank r gets TOP / r**ZIPF_EXPONENT.
+TOP = 3_000_000
+ZIPF_EXPONENT = 1.3
+PYTHONS = ("3.12", "3.11", "3.10", "3.13", "3.9", "3.8")
+SYSTEMS = ("Linux", "Windows", "Darwin")
+
+
+def project_name(rank: int) -> str:
+    """The bench's name of the project of a popularity rank (1 is the most downloaded)."""
+    return f"project-{rank}"
+
+
+def day_rows(day: date, projects: int, heavy_versions: int, rng: random.Random) -> Iterator[DayRow]:
+    """One day: every project whose Zipf share rounds to a download, its versions and three breakdowns."""
+    for rank in range(1, projects + 1):
+        downloads = int(TOP / rank**ZIPF_EXPONENT * rng.uniform(0.7, 1.3))
+        if downloads == 0:
+            continue
+        yield from _project_rows(project_name(rank), downloads, min(1 + len(str(downloads)), 12), rng)
+    yield from _project_rows(HEAVY, heavy_versions * 20, heavy_versions, rng)
+
+
+def _project_rows(name: str, downloads: int, versions: int, rng: random.Random) -> Iterator[DayRow]:
+    mirrors = downloads // 20
+    shares = _split(downloads, versions, rng)
+    for n, count in enumerate(shares):
+        mirror = mirrors * count // downloads
+        yield DayRow(
+            name, Breakdown.VERSION, f"{n // 10}.{n % 10}.0", count, count - mirror, (count - mirror) // 2, count // 10
+        )
+    for breakdown, categories in (
+        (Breakdown.PYTHON_MAJOR, ("3",)),
+        (Breakdown.PYTHON_MINOR, PYTHONS),
+        (Breakdown.SYSTEM, SYSTEMS),
+    ):
+        used = categories[: 1 + min(len(categories) - 1, len(str(downloads)) // 2)]
+        for category, count in zip(used, _split(downloads, len(used), rng), strict=True):
+            yield DayRow(name, breakdown, category, count, count - mirrors * count // downloads, 0, 0)
+
+
+def _split(total: int, parts: int, rng: random.Random) -> list[int]:
+    # Geometric-ish shares: the newest versions and the top categories take most downloads.
+    parts = min(parts, total)
+    weights = [rng.uniform(0.5, 1.0) / (i + 1) for i in range(parts)]
+    scale = total / sum(weights)
+    shares = [max(1, int(w * scale)) for w in weights]
+    shares[0] += total - sum(shares)
+    if shares[0] < 1:
+        return [total]
+    return shares
+
+
+def load(url: str, projects: int, days: int, heavy_versions: int, end: date) -> None:
+    """Fill the database unless it already holds this load; prints progress."""
+    marker = f"{projects}:{days}:{heavy_versions}:{end}"
+    conn = psycopg2.connect(url)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("CREATE TABLE IF NOT EXISTS bench_marker (load text)")
+        cur.execute("SELECT load FROM bench_marker")
+        if cur.fetchone() == (marker,):
+            print(f"database already loaded ({marker})", flush=True)
+            return
+    pool = ConnectionPool(url, max_connections=2)
+    repository, ledger = PostgresDownloadsRepository(pool), PostgresImportLedger(pool)
+    rng = random.Random(20261120)
+    started = time.monotonic()
+    for n in range(days):
+        day = end - timedelta(days=days - 1 - n)
+        ledger.record_start(day, "bench")
+        rows = repository.replace_day(day, "bench", day_rows(day, projects, heavy_versions, rng), 0)
+        print(f"  {day}: {rows} rows, {time.monotonic() - started:.0f} s so far", flush=True)
+    with conn.cursor() as cur:
+        cur.execute("VACUUM ANALYZE")
+        cur.execute("DELETE FROM bench_marker")
+        cur.execute("INSERT INTO bench_marker VALUES (%s)", (marker,))
+    conn.close()
+
+
+def start_gunicorn(url: str, port: int) -> subprocess.Popen:
+    """gunicorn with the deployed configuration, once it answers."""
+    env = {**os.environ, "PEPY_DATABASE_URL": url, "PEPY_ENV": "production", "PEPY_BIND": f"127.0.0.1:{port}"}
+    # As deployed, behind the local nginx: the client is the X-Forwarded-For address that wrk's script sends. A tier
+    # that admits every client keeps the limiter's cost in every request measured.
+    env["PEPY_TRUSTED_PROXIES"] = "127.0.0.1/32"
+    env["PEPY_RATE_LIMIT_TIERS"] = "anonymous:1000000000:100000000,pro:1000000000:100000000"
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONFIG)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health-check", timeout=2) as answer:
+                if answer.status == 200:
+                    return server
+        except OSError:
+            time.sleep(0.2)
+    stop(server)
+    raise SystemExit("gunicorn did not answer within 30 s")
+
+
+def stop(server: subprocess.Popen) -> None:
+    """Stop gunicorn and its workers."""
+    os.killpg(server.pid, signal.SIGTERM)
+    server.wait(timeout=30)
+
+
+def zipf_names(projects: int, count: int, rng: random.Random) -> list[str]:
+    """Names drawn as traffic draws them: a project's share of requests follows its popularity."""
+    cumulative = list(itertools.accumulate(1 / rank**1.1 for rank in range(1, projects + 1)))
+    return [project_name(1 + bisect.bisect_left(cumulative, rng.uniform(0, cumulative[-1]))) for _ in range(count)]
+
+
+# Requests come from CLIENTS addresses of the benchmarking range 198.18.0.0/15 (RFC 2544), as nginx forwards them:
+# one address for all would make every request wait on the one row the limiter keeps for it.
+CLIENTS = 2000
+_LUA = """
+paths = {PATHS}
+counter = 0
+request = function()
+  counter = counter + 1
+  local client = counter % {CLIENTS}
+  local forwarded = "198.18." .. math.floor(client / 250) .. "." .. (client % 250 + 1)
+  return wrk.format("GET", paths[(counter % #paths) + 1], {["X-Forwarded-For"] = forwarded{KEY}})
+end
+"""
+_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
+
+
+def run_wrk(base: str, paths: list[str], seconds: int, connections: int, folder: Path, key: str = "") -> dict:
+    """Requests per second and latency percentiles (ms) of one wrk run; `key` is sent as X-API-Key."""
+    script = folder / "paths.lua"
+    script.write_text(
+        _LUA.replace("{CLIENTS}", str(CLIENTS))
+        .replace("{PATHS}", "{" + ",".join(json.dumps(p) for p in paths) + "}")
+        .replace("{KEY}", f', ["X-API-Key"] = "{key}"' if key else "")
+    )
+    output = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), base],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    result = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))}
+    for percentile in ("50", "99"):
+        value, unit = re.search(rf"\s{percentile}%\s+([\d.]+)(us|ms|s)\b", output).groups()
+        result[f"p{percentile}"] = float(value) * _UNITS[unit]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    result["non_2xx"] = int(errors.group(1)) if errors else 0
+    return result
+
+
+def respelled(name: str, rng: random.Random) -> str:
+    """The same project under another spelling (case, separators), which PEP 503 lookup finds.
+
+    Each worker keeps its answers under the request's path, so a new spelling is a request no cache has seen:
+    the answer is built from PostgreSQL, as the first request after an import is.
+    """
+    return "".join(
+        rng.choice("-_.") if c == "-" else c.upper() if c.isalpha() and rng.random() < 0.5 else c for c in name
+    )
+
+
+def heavy_latency(base: str, requests: int, rng: random.Random, template: str = ENDPOINTS["v2"], key: str = "") -> dict:
+    """Sequential latencies (ms) of the heavy project's answer (v2 unless told), each built afresh, and its size."""
+    timings, size = [], 0
+    for _ in range(requests):
+        started = time.perf_counter()
+        headers = {"X-API-Key": key} if key else {}
+        request = urllib.request.Request(base + template.format(respelled(HEAVY, rng)), headers=headers)
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            size = len(answer.read())
+        timings.append((time.perf_counter() - started) * 1000)
+    timings.sort()
+    return {"p50": statistics.median(timings), "max": timings[-1], "bytes": size}
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Load (or reuse) the bench database, then measure each endpoint and print a table of medians."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--projects", type=int, default=100_000)
+    parser.add_argument("--days", type=int, default=120)
+    parser.add_argument("--heavy-versions", type=int, default=2000)
+    parser.add_argument("--seconds", type=int, default=10, help="per endpoint per run")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--fresh", action="store_true", help="drop and reload the bench database")
+    args = parser.parse_args(argv)
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed (Debian: apt-get install -y wrk)")
+
+    server = os.environ.get("PEPY_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    url = prepare_database(server, DATABASE, args.fresh)
+    yesterday = datetime.now(UTC).date() - timedelta(days=1)
+    print(f"loading {args.projects} projects x {args.days} days (+ {HEAVY}: {args.heavy_versions} versions)")
+    load(url, args.projects, args.days, args.heavy_versions, yesterday)
+    keys = PostgresApiKeyRepository(ConnectionPool(url, max_connections=1))
+    if keys.find_active(hash_secret(PRO_SECRET)) is None:
+        keys.add("bench-pro", hash_secret(PRO_SECRET), "pro", ("read", "pro"))
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server_process = start_gunicorn(url, port)
+    rng = random.Random(7)
+    names = zipf_names(args.projects, 20_000, rng)
+    paths = {endpoint: [template.format(n) for n in names] for endpoint, template in ENDPOINTS.items()}
+    pro_paths = [PRO_DOWNLOADS.format(n) for n in names]
+    chart_paths = [CHART.format(n) for n in names]
+    # Each load: endpoint, connections, the paths of one run (uncached ones spelled anew every run), and its key.
+    loads = [(endpoint, args.connections, lambda e=endpoint: paths[e], "") for endpoint in ENDPOINTS]
+    loads += [
+        ("v2 uncached", args.connections, lambda: [ENDPOINTS["v2"].format(respelled(n, rng)) for n in names], ""),
+        ("v2 one client", 1, lambda: paths["v2"], ""),
+        ("badge one client", 1, lambda: paths["badge"], ""),
+        ("pro one client", 1, lambda: pro_paths, PRO_SECRET),
+        ("chart", args.connections, lambda: chart_paths, ""),
+        ("chart uncached", 1, lambda: [CHART.format(respelled(n, rng)) for n in names], ""),
+    ]
+    results: dict[str, list[dict]] = {endpoint: [] for endpoint, _, _, _ in loads}
+    heavy, heavy_pro = [], []
+    try:
+        with tempfile.TemporaryDirectory(prefix="pepy-bench-api-") as folder:
+            # A short warm-up: connections, plans and the popular projects' pages, as a running server has them.
+            for endpoint in ENDPOINTS:
+                run_wrk(base, paths[endpoint][:2000], 2, args.connections, Path(folder))
+            for run in range(args.runs):
+                for endpoint, connections, paths_of_run, key in loads:
+                    results[endpoint].append(
+                        run_wrk(base, paths_of_run(), args.seconds, connections, Path(folder), key)
+                    )
+                heavy.append(heavy_latency(base, 10, rng))
+                heavy_pro.append(heavy_latency(base, 10, rng, PRO_DOWNLOADS, PRO_SECRET))
+                print(f"run {run + 1}: " + json.dumps({e: r[-1] for e, r in results.items()}), flush=True)
+    finally:
+        stop(server_process)
+
+    print(f"\n{'endpoint':<18}{'clients':>8}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>10}")
+    for endpoint, connections, _, _ in loads:
+        row = [statistics.median(r[k] for r in results[endpoint]) for k in ("rps", "p50", "p99", "non_2xx")]
+        print(f"{endpoint:<18}{connections:>8}{row[0]:>10.0f}{row[1]:>10.2f}{row[2]:>10.2f}{row[3]:>10.0f}")
+    print(
+        f"\nheavy v2, uncached ({HEAVY}, {args.heavy_versions} versions, {heavy[0]['bytes']} bytes): "
+        f"median {statistics.median(h['p50'] for h in heavy):.0f} ms, "
+        f"worst {max(h['max'] for h in heavy):.0f} ms"
+    )
+    print(
+        f"heavy pro downloads ONE_YEAR, uncached ({heavy_pro[0]['bytes']} bytes): "
+        f"median {statistics.median(h['p50'] for h in heavy_pro):.0f} ms, "
+        f"worst {max(h['max'] for h in heavy_pro):.0f} ms"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The BigQuery source: a day of PyPI downloads aggregated by the public dataset's own engine."""

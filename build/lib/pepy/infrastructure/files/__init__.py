@@ -1,0 +1,1 @@
+"""The files source: raw download rows exported from the BigQuery table, aggregated locally by DuckDB."""

@@ -1,0 +1,1 @@
+"""The PostgreSQL adapter: pooling, migrations, the write-side repository and the read store."""

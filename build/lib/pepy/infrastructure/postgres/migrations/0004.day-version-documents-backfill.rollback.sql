@@ -1,0 +1,1 @@
+UPDATE project_days SET versions_json = NULL, new_versions = NULL;

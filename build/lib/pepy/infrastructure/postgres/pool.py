@@ -1,0 +1,120 @@
+"""A thread-safe psycopg2 connection pool that hands out healthy connections.
+
+The driver's connection failures and statement timeouts leave it as the domain's DatabaseUnavailable and
+DatabaseTimeout, so that nothing above the adapters knows the driver.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator
+
+import psycopg2
+import psycopg2.errors
+import psycopg2.extensions
+import psycopg2.pool
+
+from pepy.domain.errors import DatabaseTimeout, DatabaseUnavailable
+
+
+class ConnectionPool:
+    """Connections to one server, opened lazily; a broken connection is discarded, not returned.
+
+    `statement_timeout_ms` bounds every statement on the pool's connections, so a bad read cannot pin
+    a worker; `read_only` makes the connections refuse writes. With `autocommit`, each statement is its own
+    transaction: one round trip where a transaction costs three (BEGIN, the statement, COMMIT), for pools whose
+    every use is one statement, or statements that need no common snapshot.
+    """
+
+    def __init__(
+        self,
+        dsn: str,
+        max_connections: int = 4,
+        statement_timeout_ms: int = 0,
+        read_only: bool = False,
+        connect_timeout_s: int = 5,
+        autocommit: bool = False,
+    ):
+        self._dsn = dsn
+        self._max = max_connections
+        self._statement_timeout_ms = statement_timeout_ms
+        self._read_only = read_only
+        self._connect_timeout_s = connect_timeout_s
+        self._autocommit = autocommit
+        self._pool: psycopg2.pool.ThreadedConnectionPool | None = None
+        self._lock = threading.Lock()
+
+    def _connect(self) -> psycopg2.pool.ThreadedConnectionPool:
+        with self._lock:
+            if self._pool is None:
+                params = psycopg2.extensions.parse_dsn(self._dsn)
+                # Appended to any options the URL carries (a search_path, say), not replacing them.
+                options = [params.pop("options", ""), f"-c statement_timeout={int(self._statement_timeout_ms)}"]
+                if self._read_only:
+                    options.append("-c default_transaction_read_only=on")
+                params.setdefault("connect_timeout", self._connect_timeout_s)
+                params.setdefault("application_name", "pepy")
+                # minconn = maxconn: psycopg2 closes a returned connection whenever the pool already holds
+                # minconn idle ones, and a connection per request costs more than most queries.
+                self._pool = psycopg2.pool.ThreadedConnectionPool(
+                    self._max, self._max, options=" ".join(o for o in options if o), **params
+                )
+            return self._pool
+
+    @contextlib.contextmanager
+    def connection(self) -> Iterator[psycopg2.extensions.connection]:
+        """A connection in a transaction (committed when the block ends, rolled back if it raises), or in
+        autocommit mode for an autocommit pool."""
+        try:
+            pool = self._connect()
+            conn = pool.getconn()
+        except (psycopg2.OperationalError, psycopg2.pool.PoolError) as error:
+            raise DatabaseUnavailable(str(error).strip()) from error
+        broken = False
+        try:
+            if conn.autocommit != self._autocommit:
+                conn.autocommit = self._autocommit
+            yield conn
+            if not self._autocommit:
+                conn.commit()
+        except psycopg2.extensions.QueryCanceledError as error:
+            broken = not _rollback(conn)
+            raise DatabaseTimeout(str(error).strip()) from error
+        except (psycopg2.OperationalError, psycopg2.InterfaceError) as error:
+            broken = True
+            raise DatabaseUnavailable(str(error).strip()) from error
+        except psycopg2.errors.UndefinedTable as error:
+            # A database nobody migrated: the operator's fix, not a bug.
+            broken = not _rollback(conn)
+            message = str(error).strip().splitlines()[0]
+            raise DatabaseUnavailable(f"{message}: apply the migrations with `pepy db upgrade`") from error
+        except BaseException:
+            broken = not _rollback(conn)
+            raise
+        finally:
+            pool.putconn(conn, close=broken or conn.closed != 0)
+
+    def is_available(self) -> bool:
+        """Whether the server answers a trivial query now."""
+        try:
+            with self.connection() as conn, conn.cursor() as cur:
+                cur.execute("SELECT 1")
+                return cur.fetchone() == (1,)
+        except DatabaseUnavailable:
+            return False
+
+    def close(self) -> None:
+        """Close every connection; the pool reopens lazily if used again."""
+        with self._lock:
+            if self._pool is not None:
+                self._pool.closeall()
+                self._pool = None
+
+
+def _rollback(conn) -> bool:
+    try:
+        conn.rollback()
+        return True
+    except psycopg2.Error:
+        return False

@@ -1,0 +1,44 @@
+"""Server-side prepared statements for the statements every request runs."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+
+
+class PreparedStatements:
+    """Server-side prepared statements, per connection, run with their generic plan.
+
+    Planning a read over partitioned tables can cost more than executing it, and even a one-row upsert's parse and
+    plan cost as much as its execution; a prepared statement is parsed and planned once per connection. A read's
+    window days are constants of the statement's text (so the plan holds only their partitions), which makes one
+    statement per window: a handful per day, dropped when too many.
+    """
+
+    MAX_PER_CONNECTION = 16
+
+    def __init__(self):
+        self._names: dict[tuple[int, int], set[str]] = {}
+        self._lock = threading.Lock()
+
+    def execute(self, cur, text: str, parameter_types: tuple[str, ...], parameters: tuple) -> None:
+        """Run the statement, preparing it on this connection first if needed."""
+        conn = cur.connection
+        key = (id(conn), conn.info.backend_pid)
+        name = "pepy_" + hashlib.sha1(text.encode()).hexdigest()[:16]
+        with self._lock:
+            prepared = self._names.setdefault(key, set())
+            known = name in prepared
+        if not known:
+            # A pooled connection outlives this object: it may hold the statement from an earlier one.
+            cur.execute("SELECT 1 FROM pg_prepared_statements WHERE name = %s", (name,))
+            if cur.fetchone() is None:
+                if len(prepared) >= self.MAX_PER_CONNECTION:
+                    cur.execute("DEALLOCATE ALL")
+                    prepared.clear()
+                # Generic plans: these statements' cost does not depend on the project or client asked for.
+                cur.execute("SET plan_cache_mode = force_generic_plan")
+                cur.execute(f"PREPARE {name} ({', '.join(parameter_types)}) AS {text}")
+            prepared.add(name)
+        placeholders = ", ".join(["%s"] * len(parameters))
+        cur.execute(f"EXECUTE {name} ({placeholders})", parameters)

@@ -1,0 +1,309 @@
+"""The read side's SQL: plain queries returning read models, through the read (replica) pool.
+
+Every read of a fact table filters `project_id = …` and a constant day range, so the planner prunes the
+day partitions and probes each remaining one's `project_id`-led index; the one exception is the ranking of
+all projects (`top_projects`), which reads the few monthly partitions of `project_days` whole and is cached.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+
+from psycopg2 import sql
+
+from pepy.application.queries.common import MAX_LIMIT
+from pepy.domain.downloads import FIRST_DAY, Breakdown
+from pepy.domain.ports import ImportLedger, ProjectReadStore
+from pepy.domain.read_models import (
+    CategoryDay,
+    CategoryDownloads,
+    DayTotal,
+    Granularity,
+    MirrorSplit,
+    ProjectDays,
+    ProjectDownloads,
+    ProjectSpan,
+    ProjectSums,
+    ProjectVersionDownloads,
+    SeriesRequest,
+    VersionDocuments,
+    VersionTotal,
+    WindowSums,
+)
+from pepy.infrastructure.postgres.pool import ConnectionPool
+from pepy.infrastructure.postgres.prepared import PreparedStatements
+
+
+def _days_object(document: str) -> str:
+    """SQL of the JSON object {"YYYY-MM-DD": <document>, ...} over the `days` rows whose document is not NULL, in
+    day order: the stored texts spliced, not JSON built."""
+    return (
+        """'{' || coalesce(string_agg('"' || to_char(day, 'YYYY-MM-DD') || '":' || """
+        f"{document}, ',' ORDER BY day) FILTER (WHERE {document} IS NOT NULL), '') || '}}'"
+    )
+
+
+# The import stores each day's per-version downloads as JSON text (project_days.versions_json), so the answer
+# is those texts spliced in day order: a few monthly partitions read by one index range each, and no JSON built
+# per request. The versions are the first day's keys and each later day's new versions (see migration 0003).
+_DAY_DOCUMENTS = """
+WITH project AS (SELECT id, total_downloads FROM projects WHERE name = $1),
+days AS MATERIALIZED (
+    SELECT day, versions_json, new_versions FROM project_days
+    WHERE project_id = (SELECT id FROM project) AND day BETWEEN $start AND $end AND versions_json IS NOT NULL
+),
+first_day AS (SELECT min(day) AS day FROM days)
+"""
+_VERSIONS_OF_DAYS = """
+(SELECT coalesce(array_agg(DISTINCT version), '{}') FROM (
+    SELECT json_object_keys(versions_json::json) FROM days WHERE day = (SELECT day FROM first_day)
+    UNION ALL
+    SELECT unnest(new_versions) FROM days WHERE day > (SELECT day FROM first_day)
+) seen(version))
+"""
+_VERSION_DOWNLOADS = f"""{_DAY_DOCUMENTS}
+SELECT total_downloads, (SELECT {_days_object("versions_json")} FROM days), {_VERSIONS_OF_DAYS}
+FROM project
+"""
+# pepy.tech's Pro downloads, with CI or without it; without, also the days that have no CI split.
+_PRO_DOCUMENTS = {
+    include_ci: f"""
+WITH project AS (SELECT id FROM projects WHERE name = %(name)s),
+days AS (
+    SELECT day, {document} AS document FROM project_days
+    WHERE project_id = (SELECT id FROM project) AND day BETWEEN %(start)s AND %(end)s AND versions_json IS NOT NULL
+)
+SELECT {_days_object("document")}, coalesce(array_agg(day ORDER BY day) FILTER (WHERE document IS NULL), '{{}}')
+FROM days
+HAVING EXISTS (SELECT 1 FROM project)
+"""
+    for include_ci, document in ((True, "versions_json"), (False, "versions_without_ci_json"))
+}
+# Any range v3 is asked for, so not prepared: the name bound by psycopg2, the days constants as in v2's.
+_VERSIONS = f"{_DAY_DOCUMENTS} SELECT {_VERSIONS_OF_DAYS} FROM project".replace("$1", "%s")
+
+_BUCKETS = {
+    Granularity.DAY: sql.SQL("day"),
+    Granularity.WEEK: sql.SQL("date_trunc('week', day::timestamp)::date"),
+    Granularity.MONTH: sql.SQL("date_trunc('month', day::timestamp)::date"),
+}
+
+
+class PostgresProjectReadStore(ProjectReadStore):
+    """ProjectReadStore on PostgreSQL. Every read is one project's rows over a date range.
+
+    The ranking of all projects is kept until the ledger shows a newer import.
+    """
+
+    def __init__(self, pool: ConnectionPool, ledger: ImportLedger):
+        self._pool = pool
+        self._ledger = ledger
+        self._top: dict[tuple, list[ProjectDownloads]] = {}
+        self._top_lock = threading.Lock()
+        self._prepared = PreparedStatements()
+
+    def version_downloads(self, name: str, start: date, end: date) -> ProjectVersionDownloads | None:
+        with self._pool.connection() as conn, conn.cursor() as cur:
+            statement = _VERSION_DOWNLOADS.replace("$start", _day(start)).replace("$end", _day(end))
+            self._prepared.execute(cur, statement, ("text",), (name,))
+            row = cur.fetchone()
+        if row is None:
+            return None
+        total, downloads_json, versions = row
+        return ProjectVersionDownloads(name, total, versions, downloads_json)
+
+    def version_documents(self, name: str, start: date, end: date, include_ci: bool) -> VersionDocuments | None:
+        with self._pool.connection() as conn, conn.cursor() as cur:
+            cur.execute(_PRO_DOCUMENTS[include_ci], {"name": name, "start": start, "end": end})
+            row = cur.fetchone()
+        return None if row is None else VersionDocuments(name, *row)
+
+    def day_totals(self, name: str, start: date, end: date) -> ProjectDays | None:
+        with self._pool.connection() as conn, conn.cursor() as cur:
+            cur.execute(
+                """SELECT p.total_downloads, d.day, d.downloads, d.non_mirror_downloads
+                   FROM projects p
+                   LEFT JOIN project_days d ON d.project_id = p.id AND d.day BETWEEN %s AND %s
+                   WHERE p.name = %s ORDER BY d.day""",
+                (start, end, name),
+            )
+            rows = cur.fetchall()
+        if not rows:
+            return None
+        days = [DayTotal(day, downloads, non_mirror) for _, day, downloads, non_mirror in rows if day is not None]
+        return ProjectDays(name, rows[0][0], days)
+
+    def sums(self, name: str, windows: list[tuple[date, date]]) -> ProjectSums | None:
+        if not windows:
+            query = sql.SQL("SELECT total_downloads, base_downloads FROM projects WHERE name = {}").format(
+                sql.Literal(name)
+            )
+        else:
+            sums = []
+            for start, end in windows:
+                within = sql.SQL("FILTER (WHERE d.day BETWEEN {} AND {})").format(sql.Literal(start), sql.Literal(end))
+                sums += [
+                    sql.SQL("coalesce(sum(d.downloads) {}, 0)::bigint").format(within),
+                    sql.SQL("coalesce(sum(d.non_mirror_downloads) {}, 0)::bigint").format(within),
+                ]
+            query = sql.SQL(
+                """SELECT p.total_downloads, p.base_downloads, {sums} FROM projects p
+                   LEFT JOIN project_days d ON d.project_id = p.id AND d.day BETWEEN {start} AND {end}
+                   WHERE p.name = {name} GROUP BY p.id"""
+            ).format(
+                sums=sql.SQL(", ").join(sums),
+                start=sql.Literal(min(s for s, _ in windows)),
+                end=sql.Literal(max(e for _, e in windows)),
+                name=sql.Literal(name),
+            )
+        with self._pool.connection() as conn, conn.cursor() as cur:
+            cur.execute(query)
+            row = cur.fetchone()
+        if row is None:
+            return None
+        figures = row[2:]
+        return ProjectSums(
+            name, row[0], row[1], [WindowSums(figures[i], figures[i + 1]) for i in range(0, len(figures), 2)]
+        )
+
+    def category_days(
+        self, name: str, breakdown: Breakdown, start: date, end: date, category: str | None, any_category: bool
+    ) -> CategoryDownloads | None:
+        if any_category:
+            matching = sql.SQL("")
+        elif category is None:
+            matching = sql.SQL("AND category IS NULL")
+        else:
+            matching = sql.SQL("AND lower(category) = lower({})").format(sql.Literal(category))
+        with self._pool.connection() as conn, conn.cursor() as cur:
+            project_id = _project_id(cur, name)
+            if project_id is None:
+                return None
+            cur.execute(
+                sql.SQL(
+                    """SELECT day, category, non_mirror_downloads FROM category_downloads
+                       WHERE project_id = %s AND day BETWEEN %s AND %s AND breakdown = %s {matching}
+                         AND non_mirror_downloads > 0
+                       ORDER BY day, category NULLS LAST"""
+                ).format(matching=matching),
+                (project_id, start, end, breakdown.value),
+            )
+            rows = [CategoryDay(*row) for row in cur]
+        return CategoryDownloads(name, rows)
+
+    def versions(self, name: str, start: date, end: date) -> list[str] | None:
+        with self._pool.connection() as conn, conn.cursor() as cur:
+            cur.execute(_VERSIONS.replace("$start", _day(start)).replace("$end", _day(end)), (name,))
+            row = cur.fetchone()
+        return None if row is None else row[0]
+
+    def series(self, request: SeriesRequest) -> list[tuple[date, str | None, int]] | None:
+        breakdown, versions = request.breakdown, request.versions
+        count = sql.Identifier("downloads" if request.mirrors else "non_mirror_downloads")
+        bucket = _BUCKETS[request.granularity]
+        if breakdown is MirrorSplit.MIRRORS:
+            source = sql.SQL(
+                """project_days CROSS JOIN LATERAL (VALUES ('mirror', downloads - non_mirror_downloads),
+                                                           ('non_mirror', non_mirror_downloads)) AS m(category, n)"""
+            )
+            category, count, extra = sql.SQL("category"), sql.SQL("n"), sql.SQL("")
+        elif breakdown is Breakdown.VERSION or versions is not None:
+            source = sql.SQL("version_downloads")
+            category = sql.SQL("version" if breakdown else "NULL::text")
+            extra = (
+                sql.SQL("")
+                if versions is None
+                else sql.SQL("AND version = ANY({})").format(sql.Literal(list(versions)))
+            )
+        elif breakdown is not None:
+            source, category = sql.SQL("category_downloads"), sql.SQL("category")
+            extra = sql.SQL("AND breakdown = {}").format(sql.Literal(breakdown.value))
+        else:
+            source, category, extra = sql.SQL("project_days"), sql.SQL("NULL::text"), sql.SQL("")
+        query = sql.SQL(
+            """SELECT {bucket} AS bucket, {category} AS category, sum({count})::bigint AS n FROM {source}
+               WHERE project_id = %s AND day BETWEEN %s AND %s {extra}
+               GROUP BY 1, 2 HAVING sum({count}) > 0 ORDER BY 1, 2 NULLS LAST LIMIT %s"""
+        ).format(bucket=bucket, category=category, count=count, source=source, extra=extra)
+        with self._pool.connection() as conn, conn.cursor() as cur:
+            project_id = _project_id(cur, request.name)
+            if project_id is None:
+                return None
+            cur.execute(query, (project_id, request.start, request.end, request.max_rows + 1))
+            return cur.fetchall()
+
+    def span(self, name: str) -> ProjectSpan | None:
+        with self._pool.connection() as conn, conn.cursor() as cur:
+            cur.execute(
+                """SELECT p.total_downloads,
+                          (SELECT day FROM project_days WHERE project_id = p.id AND day >= %(first)s
+                           ORDER BY day LIMIT 1),
+                          (SELECT day FROM project_days WHERE project_id = p.id AND day >= %(first)s
+                           ORDER BY day DESC LIMIT 1)
+                   FROM projects p WHERE p.name = %(name)s""",
+                {"name": name, "first": FIRST_DAY},
+            )
+            row = cur.fetchone()
+        return None if row is None else ProjectSpan(name, *row)
+
+    def top_versions(self, name: str, start: date, end: date, limit: int) -> list[VersionTotal] | None:
+        with self._pool.connection() as conn, conn.cursor() as cur:
+            project_id = _project_id(cur, name)
+            if project_id is None:
+                return None
+            cur.execute(
+                """SELECT version, sum(downloads)::bigint FROM version_downloads
+                   WHERE project_id = %s AND day BETWEEN %s AND %s
+                   GROUP BY version ORDER BY 2 DESC, 1 LIMIT %s""",
+                (project_id, start, end, limit),
+            )
+            return [VersionTotal(*row) for row in cur]
+
+    def top_projects(self, start: date, end: date, limit: int) -> list[ProjectDownloads]:
+        key = (start, end, self._ledger.freshness().last_import_at)
+        ranking = self._top.get(key)
+        if ranking is None:
+            # One ranking per window at a time: concurrent requests wait for it rather than each computing it.
+            with self._top_lock:
+                ranking = self._top.get(key)
+                if ranking is None:
+                    ranking = self._rank(start, end)
+                    self._top = {k: v for k, v in self._top.items() if k[2] == key[2]} | {key: ranking}
+        return ranking[:limit]
+
+    def _rank(self, start: date, end: date) -> list[ProjectDownloads]:
+        with self._pool.connection() as conn, conn.cursor() as cur:
+            cur.execute(
+                """SELECT p.name, t.downloads FROM (
+                       SELECT project_id, sum(downloads)::bigint AS downloads FROM project_days
+                       WHERE day BETWEEN %s AND %s GROUP BY project_id ORDER BY 2 DESC LIMIT %s
+                   ) t JOIN projects p ON p.id = t.project_id
+                   ORDER BY t.downloads DESC, p.name""",
+                (start, end, MAX_LIMIT),
+            )
+            return [ProjectDownloads(*row) for row in cur]
+
+    def search(self, prefix: str, limit: int) -> list[ProjectDownloads]:
+        # A constant pattern lets the planner turn the LIKE into a range scan of projects_name.
+        pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        with self._pool.connection() as conn, conn.cursor() as cur:
+            cur.execute(
+                "SELECT name, total_downloads FROM projects WHERE name LIKE %s ORDER BY total_downloads DESC, name "
+                "LIMIT %s",
+                (pattern, limit),
+            )
+            return [ProjectDownloads(*row) for row in cur]
+
+    def is_available(self) -> bool:
+        return self._pool.is_available()
+
+
+def _day(day: date) -> str:
+    return f"'{day.isoformat()}'::date"
+
+
+def _project_id(cur, name: str) -> int | None:
+    cur.execute("SELECT id FROM projects WHERE name = %s", (name,))
+    row = cur.fetchone()
+    return None if row is None else row[0]

@@ -1,0 +1,348 @@
+"""The write side's store: replaces days atomically and keeps totals exact; records each success in the ledger."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Iterable, Iterator
+from datetime import date, timedelta
+
+import psycopg2
+import psycopg2.errors
+from psycopg2 import sql
+
+from pepy.domain.downloads import Breakdown, DayRow
+from pepy.domain.errors import InvalidImport
+from pepy.domain.model import PROJECT_NAME_MAX_LENGTH, Downloads, ProjectName
+from pepy.domain.ports import DownloadsRepository
+from pepy.infrastructure.postgres.copy import CopyStream, copy_line
+from pepy.infrastructure.postgres.pool import ConnectionPool
+
+log = logging.getLogger(__name__)
+
+# Advisory locks of pepy live under this first key; the second is hashtext(schema:name), since advisory
+# locks belong to the whole database and two schemas may each hold a pepy.
+LOCK_NAMESPACE = 74310
+DAY_LOCK_PREFIX = "pepy-import-day:"
+# A stored category longer than this is refused rather than stored.
+MAX_STORED_CATEGORY_LENGTH = 1024
+
+_STAGING = f"""
+CREATE TEMP TABLE staged_rows (
+    project text NOT NULL CHECK (length(project) BETWEEN 1 AND {PROJECT_NAME_MAX_LENGTH}),
+    breakdown text NOT NULL CHECK (breakdown IN ({", ".join(repr(b.value) for b in Breakdown)})),
+    category text CHECK (length(category) <= {MAX_STORED_CATEGORY_LENGTH}),
+    downloads bigint NOT NULL CHECK (downloads >= 0),
+    non_mirror_downloads bigint NOT NULL CHECK (non_mirror_downloads BETWEEN 0 AND downloads),
+    pip_downloads bigint NOT NULL CHECK (pip_downloads BETWEEN 0 AND downloads),
+    ci_downloads bigint NOT NULL CHECK (ci_downloads BETWEEN 0 AND downloads)
+) ON COMMIT DROP
+"""
+
+_NEW_PROJECTS = """
+CREATE TEMP TABLE staged_projects ON COMMIT DROP AS SELECT DISTINCT project AS name FROM staged_rows;
+SELECT name FROM staged_projects WHERE name !~ '^[a-z0-9]([a-z0-9-]*[a-z0-9])?$' LIMIT 1;
+"""
+
+_INSERT_PROJECTS = """
+INSERT INTO projects (name)
+SELECT s.name FROM staged_projects s WHERE NOT EXISTS (SELECT 1 FROM projects p WHERE p.name = s.name)
+ORDER BY s.name
+ON CONFLICT DO NOTHING
+"""
+
+_FILL_VERSIONS = """
+INSERT INTO {table} (project_id, day, version, downloads, non_mirror_downloads, pip_downloads, ci_downloads)
+SELECT p.id, %(day)s, coalesce(s.category, ''), s.downloads, s.non_mirror_downloads, s.pip_downloads, s.ci_downloads
+FROM staged_rows s JOIN projects p ON p.name = s.project
+WHERE s.breakdown = 'version'
+ORDER BY p.id
+"""
+
+_FILL_CATEGORIES = """
+INSERT INTO {table} (project_id, day, breakdown, category, downloads, non_mirror_downloads)
+SELECT p.id, %(day)s, s.breakdown::breakdown, s.category, s.downloads, s.non_mirror_downloads
+FROM staged_rows s JOIN projects p ON p.name = s.project
+WHERE s.breakdown <> 'version'
+ORDER BY p.id
+"""
+
+# Both days' partitions are read in their unique index's (project_id, version) order and paired by a merge join
+# in one pass. Left to itself, the planner (with no statistics yet on the new partition) takes a nested loop of
+# one index probe per version row: 2.5 times slower, measured. The documents are compact JSON, written as text in
+# that order (json_object_agg would write '{ "1.0" : 5 }', a fifth more bytes in every v2 answer).
+_REPLACE_PROJECT_DAYS = """
+SET LOCAL enable_nestloop = off;
+CREATE TEMP TABLE new_days ON COMMIT DROP AS
+SELECT v.project_id, sum(v.downloads)::bigint AS downloads, sum(v.non_mirror_downloads)::bigint AS non_mirror_downloads,
+       sum(v.pip_downloads)::bigint AS pip_downloads,
+       '{{' || string_agg(k.key || v.downloads, ',') || '}}' AS versions_json,
+       '{{' || coalesce(string_agg(k.key || (v.downloads - v.ci_downloads), ',')
+                        FILTER (WHERE v.downloads > v.ci_downloads), '') || '}}' AS versions_without_ci_json,
+       array_agg(v.version) FILTER (WHERE before.project_id IS NULL) AS new_versions
+FROM {versions} v
+CROSS JOIN LATERAL (SELECT to_json(v.version)::text || ':' AS key) k
+LEFT JOIN version_downloads before
+       ON before.day = %(day)s::date - 1 AND before.project_id = v.project_id AND before.version = v.version
+GROUP BY v.project_id;
+RESET enable_nestloop;
+
+UPDATE projects p SET total_downloads = p.total_downloads + d.change
+FROM (
+    SELECT coalesce(n.project_id, o.project_id) AS project_id,
+           coalesce(n.downloads, 0) - coalesce(o.downloads, 0) AS change
+    FROM new_days n
+    FULL JOIN (SELECT project_id, downloads FROM project_days WHERE day = %(day)s) o USING (project_id)
+) d
+WHERE p.id = d.project_id AND d.change <> 0;
+
+DELETE FROM project_days WHERE day = %(day)s;
+INSERT INTO project_days (project_id, day, downloads, non_mirror_downloads, pip_downloads, versions_json,
+                          versions_without_ci_json, new_versions)
+SELECT project_id, %(day)s, downloads, non_mirror_downloads, pip_downloads, versions_json, versions_without_ci_json,
+       new_versions
+FROM new_days
+ORDER BY project_id;
+"""
+
+# The next day's new versions are relative to this day: refreshed when this day is replaced after it (a re-run,
+# or a gap filled in).
+_REFRESH_NEXT_NEW_VERSIONS = """
+SET LOCAL enable_nestloop = off;
+UPDATE project_days d SET new_versions = n.new_versions
+FROM (
+    SELECT v.project_id, array_agg(v.version) FILTER (WHERE before.project_id IS NULL) AS new_versions
+    FROM version_downloads v
+    LEFT JOIN {versions} before ON before.project_id = v.project_id AND before.version = v.version
+    WHERE v.day = %(day)s::date + 1
+    GROUP BY v.project_id
+) n
+WHERE d.day = %(day)s::date + 1 AND d.project_id = n.project_id AND d.new_versions IS DISTINCT FROM n.new_versions;
+RESET enable_nestloop;
+"""
+
+
+def day_partition(table: str, day: date) -> str:
+    """The name of a daily partition."""
+    return f"{table}_{day:%Y%m%d}"
+
+
+class PostgresDownloadsRepository(DownloadsRepository):
+    """DownloadsRepository on PostgreSQL; see the README's storage design."""
+
+    def __init__(self, pool: ConnectionPool):
+        self._pool = pool
+
+    def replace_day(self, day: date, source: str, rows: Iterable[DayRow], bytes_billed: int) -> int:
+        self._ensure_month_partition(day)
+        phase = _PhaseLog(day)
+        with self._pool.connection() as conn, conn.cursor() as cur:
+            # One import at a time runs on the primary: it may use memory that a query may not.
+            cur.execute("SET LOCAL maintenance_work_mem = '512MB'; SET LOCAL work_mem = '512MB'")
+            cur.execute(
+                "SELECT pg_advisory_xact_lock(%s, hashtext(current_schema() || ':' || %s))",
+                (LOCK_NAMESPACE, f"pepy-replace:{day}"),
+            )
+            cur.execute(_STAGING)
+            stream = CopyStream(map(copy_line, rows))
+            try:
+                cur.copy_expert("COPY staged_rows FROM STDIN", stream, size=1 << 16)
+            except psycopg2.Error as error:
+                if stream.error is not None:
+                    raise stream.error from None
+                if not isinstance(error, (psycopg2.IntegrityError, psycopg2.DataError)):
+                    raise
+                raise InvalidImport(
+                    f"The source gave a row that breaks a rule: {error.diag.message_primary}; "
+                    f"{error.diag.context or ''}".strip()
+                ) from error
+            phase.done("staged", cur.rowcount)
+            cur.execute(_NEW_PROJECTS)
+            invalid = cur.fetchone()
+            if invalid:
+                raise InvalidImport(f"The source gave an invalid or unnormalised project name: {invalid[0]!r}")
+            cur.execute(_INSERT_PROJECTS)
+            phase.done("projects", cur.rowcount)
+
+            versions = self._build_partition(cur, "version_downloads", day, _FILL_VERSIONS, "project_id, version")
+            phase.done("version_downloads", versions.rows)
+            categories = self._build_partition(
+                cur, "category_downloads", day, _FILL_CATEGORIES, "project_id, breakdown, category"
+            )
+            phase.done("category_downloads", categories.rows)
+            cur.execute(sql.SQL(_REPLACE_PROJECT_DAYS).format(versions=sql.Identifier(versions.new)), {"day": day})
+            project_rows = cur.rowcount
+            cur.execute(sql.SQL(_REFRESH_NEXT_NEW_VERSIONS).format(versions=sql.Identifier(versions.new)), {"day": day})
+            phase.done("project_days", project_rows)
+            written = versions.rows + categories.rows + project_rows
+            # Swapped last: the swap locks the parents, so it must be just before the commit.
+            cur.execute("SET LOCAL lock_timeout = '60s'")
+            versions.swap_in(cur)
+            categories.swap_in(cur)
+            cur.execute(
+                """UPDATE imports SET status = 'succeeded', source = %s, finished_at = clock_timestamp(),
+                          succeeded_at = clock_timestamp(), rows_written = %s, version_rows = %s,
+                          category_rows = %s, project_rows = %s, bytes_billed = %s, error = NULL
+                   WHERE day = %s""",
+                (source, written, versions.rows, categories.rows, project_rows, bytes_billed, day),
+            )
+        phase.done("committed", written)
+        self._analyze(versions.final, categories.final)
+        return written
+
+    def _build_partition(self, cur, table: str, day: date, fill: str, key: str) -> _DayPartition:
+        partition = _DayPartition(table, day)
+        cur.execute(
+            sql.SQL(
+                "CREATE TABLE {new} (LIKE {table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS, "
+                "CHECK (day >= {day} AND day < {next}))"
+            ).format(
+                new=sql.Identifier(partition.new),
+                table=sql.Identifier(table),
+                day=sql.Literal(day),
+                next=sql.Literal(day + timedelta(days=1)),
+            )
+        )
+        cur.execute(sql.SQL(fill).format(table=sql.Identifier(partition.new)), {"day": day})
+        partition.rows = cur.rowcount
+        try:
+            cur.execute(
+                sql.SQL("CREATE UNIQUE INDEX {index} ON {new} ({key}) NULLS NOT DISTINCT").format(
+                    index=sql.Identifier(partition.new_index), new=sql.Identifier(partition.new), key=sql.SQL(key)
+                )
+            )
+        except psycopg2.errors.UniqueViolation as error:
+            raise InvalidImport(f"The source gave duplicate rows for {table}: {error.diag.message_detail}") from error
+        return partition
+
+    def _ensure_month_partition(self, day: date) -> None:
+        # Created in a transaction of its own, so the import's long transaction holds no lock on the parent.
+        first = day.replace(day=1)
+        following = (first + timedelta(days=32)).replace(day=1)
+        with self._pool.connection() as conn, conn.cursor() as cur:
+            cur.execute(
+                sql.SQL(
+                    "CREATE TABLE IF NOT EXISTS {name} PARTITION OF project_days FOR VALUES FROM ({a}) TO ({b})"
+                ).format(
+                    name=sql.Identifier(f"project_days_{first:%Y%m}"), a=sql.Literal(first), b=sql.Literal(following)
+                )
+            )
+
+    def _analyze(self, *tables: str) -> None:
+        # Fresh partitions have no statistics; without them the planner guesses badly on the first reads.
+        with self._pool.connection() as conn, conn.cursor() as cur:
+            for table in tables:
+                cur.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(table)))
+
+    def replace_base_totals(self, totals: Iterable[tuple[ProjectName, Downloads]]) -> int:
+        with self._pool.connection() as conn, conn.cursor() as cur:
+            cur.execute("CREATE TEMP TABLE staged_bases (name text PRIMARY KEY, base bigint NOT NULL) ON COMMIT DROP")
+            stream = CopyStream(f"{name.value}\t{count.value}\n" for name, count in totals)
+            try:
+                cur.copy_expert("COPY staged_bases FROM STDIN", stream, size=1 << 16)
+            except psycopg2.Error as error:
+                if stream.error is not None:
+                    raise stream.error from None
+                if isinstance(error, psycopg2.errors.UniqueViolation):
+                    raise InvalidImport(f"A project appears twice: {error.diag.message_detail}") from error
+                raise
+            cur.execute(
+                """INSERT INTO projects (name) SELECT s.name FROM staged_bases s
+                   WHERE NOT EXISTS (SELECT 1 FROM projects p WHERE p.name = s.name) ON CONFLICT DO NOTHING;
+                   UPDATE projects p SET total_downloads = p.total_downloads - p.base_downloads + s.base,
+                                         base_downloads = s.base
+                   FROM staged_bases s WHERE p.name = s.name"""
+            )
+            return cur.rowcount
+
+    def purge_before(self, day: date) -> None:
+        with self._pool.connection() as conn, conn.cursor() as cur:
+            cur.execute(
+                """SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+                   WHERE i.inhparent IN ('version_downloads'::regclass, 'category_downloads'::regclass)
+                     AND right(c.relname, 8) < %s""",
+                (f"{day:%Y%m%d}",),
+            )
+            expired = [name for (name,) in cur.fetchall()]
+        for name in expired:
+            with self._pool.connection() as conn, conn.cursor() as cur:
+                # The day's per-version documents are its detail too: they go with its version partition.
+                if name.startswith("version_downloads_"):
+                    cur.execute(
+                        "UPDATE project_days SET versions_json = NULL, versions_without_ci_json = NULL, "
+                        "new_versions = NULL WHERE day = to_date(%s, 'YYYYMMDD')",
+                        (name[-8:],),
+                    )
+                cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(name)))
+        if expired:
+            log.info("retention dropped partitions", extra={"partitions": len(expired), "before": day.isoformat()})
+
+    @contextlib.contextmanager
+    def exclusive_lock(self, name: str, wait: bool) -> Iterator[bool]:
+        with self._pool.connection() as conn:
+            conn.autocommit = True
+            try:
+                with conn.cursor() as cur:
+                    function = "pg_advisory_lock" if wait else "pg_try_advisory_lock"
+                    cur.execute(
+                        f"SELECT {function}(%s, hashtext(current_schema() || ':' || %s))", (LOCK_NAMESPACE, name)
+                    )
+                    acquired = cur.fetchone()[0] is not False
+                try:
+                    yield acquired
+                finally:
+                    if acquired and not conn.closed:
+                        with conn.cursor() as cur:
+                            cur.execute(
+                                "SELECT pg_advisory_unlock(%s, hashtext(current_schema() || ':' || %s))",
+                                (LOCK_NAMESPACE, name),
+                            )
+            finally:
+                if not conn.closed:
+                    conn.autocommit = False
+
+    def day_lock(self, day: date):
+        return self.exclusive_lock(f"{DAY_LOCK_PREFIX}{day.isoformat()}", wait=True)
+
+
+class _PhaseLog:
+    """Logs each phase of a day's import with its rows and seconds: the import's progress for operators."""
+
+    def __init__(self, day: date):
+        self._day = day.isoformat()
+        self._last = time.monotonic()
+
+    def done(self, phase: str, rows: int) -> None:
+        now = time.monotonic()
+        log.info(
+            "import progress",
+            extra={"day": self._day, "phase": phase, "rows": rows, "seconds": round(now - self._last, 3)},
+        )
+        self._last = now
+
+
+class _DayPartition:
+    """A day's partition built aside under a temporary name, then swapped in for the old one."""
+
+    def __init__(self, table: str, day: date):
+        self.table = table
+        self.day = day
+        self.final = day_partition(table, day)
+        self.new = f"{self.final}_new"
+        self.new_index = f"{self.final}_key_new"
+        self.rows = 0
+
+    def swap_in(self, cur) -> None:
+        ident = sql.Identifier
+        cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(ident(self.final)))
+        cur.execute(sql.SQL("ALTER TABLE {} RENAME TO {}").format(ident(self.new), ident(self.final)))
+        cur.execute(sql.SQL("ALTER INDEX {} RENAME TO {}").format(ident(self.new_index), ident(f"{self.final}_key")))
+        cur.execute(
+            sql.SQL("ALTER TABLE {table} ATTACH PARTITION {part} FOR VALUES FROM ({a}) TO ({b})").format(
+                table=ident(self.table),
+                part=ident(self.final),
+                a=sql.Literal(self.day),
+                b=sql.Literal(self.day + timedelta(days=1)),
+            )
+        )
