@@ -1,1 +1,0 @@
-"""pepy: daily PyPI download statistics, imported into PostgreSQL and served as JSON and badges."""

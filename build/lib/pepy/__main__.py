@@ -1,3 +1,0 @@
-from pepy.infrastructure.cli import main
-
-main()

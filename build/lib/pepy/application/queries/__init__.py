@@ -1,1 +1,0 @@
-"""The read side: one module of queries per API family, and what they share (common)."""

@@ -1,1 +1,0 @@
-"""The domain: value objects, read models, domain errors and every port. No framework or driver here."""

@@ -1,1 +1,0 @@
-"""The Flask API: thin views over the application's query handlers."""

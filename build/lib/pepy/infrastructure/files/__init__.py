@@ -1,1 +1,0 @@
-"""The files source: raw download rows exported from the BigQuery table, aggregated locally by DuckDB."""

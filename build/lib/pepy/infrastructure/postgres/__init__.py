@@ -1,1 +1,0 @@
-"""The PostgreSQL adapter: pooling, migrations, the write-side repository and the read store."""

@@ -1,2 +1,0 @@
-DROP TABLE rate_limits;
-DROP TABLE api_keys;

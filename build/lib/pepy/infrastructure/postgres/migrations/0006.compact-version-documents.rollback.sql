@@ -1,2 +1,0 @@
--- Compact documents are the same JSON: the previous release reads them as they are.
-SELECT 1;
