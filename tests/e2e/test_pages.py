@@ -4,10 +4,15 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import date
+from html import escape
 from html.parser import HTMLParser
 
 import pytest
+from dependency_injector import providers
 
+from pepy.application.queries.rankings import TrendingProjects
+from pepy.domain.read_models import RankedProject
 from pepy.infrastructure.api.app import create_app
 from pepy.infrastructure.container import build_container, close_pools
 from tests.e2e.test_database_errors import UNREACHABLE
@@ -83,6 +88,32 @@ def test_the_home_page_ranks_the_top_projects_with_links(api_client):
     assert [p["name"] for p in top] == ["other", "demo-pkg", "demo-pkg-extra"]
     positions = [html.index(f'<a href="/projects/{p["name"]}">{p["name"]}</a>') for p in top]
     assert positions == sorted(positions)
+
+
+def test_the_home_page_says_why_trending_is_missing_as_the_api_does(api_client):
+    html = api_client.get("/").get_data(as_text=True)
+    refusal = api_client.get("/api/v3/trending?period=week")
+
+    assert refusal.status_code == 503 and "Trending this week" in html
+    assert escape(refusal.get_json()["message"]) in html
+
+
+def test_the_home_page_lists_the_trending_projects_with_both_weeks(api, api_client):
+    week = TrendingProjects(
+        "week",
+        date(2026, 11, 14),
+        date(2026, 11, 20),
+        date(2026, 11, 7),
+        date(2026, 11, 13),
+        True,
+        [RankedProject("rising", 5_000, 1_000, 2.0), RankedProject("steady", 1_200, 1_000, 0.1)],
+    )
+    api.get_trending_projects.override(providers.Object(lambda query: week))
+    html = api_client.get("/").get_data(as_text=True)
+
+    assert "Downloads from 2026-11-14 to 2026-11-20 against 2026-11-07 to 2026-11-13" in html
+    assert html.index('<a href="/projects/rising">rising</a>') < html.index('<a href="/projects/steady">steady</a>')
+    assert "5,000 (from 1,000)" in html
 
 
 def test_a_project_page_links_its_chart_options_and_shares_its_chart(api_client):

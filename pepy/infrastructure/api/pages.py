@@ -22,6 +22,7 @@ from pepy.application.queries.charts import (
     GetProjectChart,
 )
 from pepy.application.queries.pages import GetProjectPage, GetProjectPageHandler
+from pepy.application.queries.rankings import GetTrendingProjects, GetTrendingProjectsHandler
 from pepy.application.queries.v3 import (
     SERIES_BREAKDOWNS,
     GetTopProjects,
@@ -30,6 +31,7 @@ from pepy.application.queries.v3 import (
     SearchProjectsHandler,
     series_breakdown,
 )
+from pepy.domain.errors import RankingUnavailable
 from pepy.domain.read_models import Granularity
 from pepy.infrastructure.api import params
 from pepy.infrastructure.api.caching import cached
@@ -105,7 +107,10 @@ def _granularity(chosen: dict[str, str | None]) -> Granularity | None:
 @blueprint.get("/")
 @cached(variant=site_url)
 @inject
-def home(get_top: GetTopProjectsHandler = Provide[Container.get_top_projects]):
+def home(
+    get_top: GetTopProjectsHandler = Provide[Container.get_top_projects],
+    get_trending: GetTrendingProjectsHandler = Provide[Container.get_trending_projects],
+):
     """The search form and the rankings."""
     top = get_top(GetTopProjects("month", HOME_TOP))
     rankings = [
@@ -115,9 +120,24 @@ def home(get_top: GetTopProjectsHandler = Provide[Container.get_top_projects]):
             "Downloads",
             [(p.name, f"{p.downloads:,}") for p in top.projects],
         ),
-        # The trending projects (/api/v3/trending's handler) are the second Ranking, once that handler exists.
+        _trending(get_trending),
     ]
     return render_template("home.html", rankings=rankings, site=site_url())
+
+
+def _trending(get_trending: GetTrendingProjectsHandler) -> Ranking:
+    """The week's trending projects, or why there are none to show (not built yet, or days missing)."""
+    title = "Trending this week"
+    try:
+        trending = get_trending(GetTrendingProjects("week", HOME_TOP))
+    except RankingUnavailable as why:
+        return Ranking(title, "Growth against the week before", "Downloads", [], note=str(why))
+    caption = (
+        f"Downloads from {trending.start} to {trending.end} against {trending.previous_start} to "
+        f"{trending.previous_end}, fastest growing first"
+    )
+    rows = [(p.name, f"{p.downloads:,} (from {p.previous_downloads:,})") for p in trending.projects]
+    return Ranking(title, caption, "Downloads (week before)", rows, note="No project grew enough to show.")
 
 
 @blueprint.get("/search")

@@ -41,13 +41,14 @@ OPTIONS = {
 
 @dataclass(frozen=True)
 class Ranking:
-    """A list of projects on the home page: its heading, what it counts, the figure's column, and its rows of
-    (project, figure as shown)."""
+    """A list of projects on the home page: its heading, what it counts, the figure's column, its rows of
+    (project, figure as shown), and what to say when it has none."""
 
     title: str
     caption: str
     figure: str
     rows: list[tuple[str, str]]
+    note: str = "No downloads are imported yet."
 
 
 @dataclass(frozen=True)
