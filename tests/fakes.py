@@ -1,5 +1,5 @@
-"""Test doubles for ports: a source that serves given rows, optionally failing part-way; a read store and an
-import ledger in memory."""
+"""Test doubles for ports: a source that serves given rows, optionally failing part-way; a read store, an
+import ledger and a replication status in memory."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from pepy.domain.downloads import FIRST_DAY, Breakdown, DayExport, DayRow
-from pepy.domain.ports import DownloadsSource, ImportLedger, ProjectReadStore
+from pepy.domain.ports import DownloadsSource, ImportLedger, ProjectReadStore, Replication
 from pepy.domain.read_models import (
     CategoryDay,
     CategoryDownloads,
@@ -25,6 +25,7 @@ from pepy.domain.read_models import (
     ProjectSpan,
     ProjectSums,
     ProjectVersionDownloads,
+    ReplicaLag,
     SeriesRequest,
     VersionDocuments,
     VersionTotal,
@@ -321,3 +322,13 @@ class FakeLedger(ImportLedger):
 
     def is_available(self) -> bool:
         return self._available
+
+
+class FakeReplication(Replication):
+    """Replication in memory: the lag it is given (a primary's, unless told)."""
+
+    def __init__(self, lag: ReplicaLag | None = None):
+        self._lag = lag or ReplicaLag(is_replica=False)
+
+    def lag(self) -> ReplicaLag:
+        return self._lag
