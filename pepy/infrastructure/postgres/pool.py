@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import select
 import threading
 from collections.abc import Iterator
 
@@ -85,6 +86,11 @@ class ConnectionPool:
         try:
             pool = self._connect()
             conn = pool.getconn()
+            # A session the server ended while it sat here (a restart, or a standby ending an idle session in the
+            # way of its replay) would fail its first statement: it is replaced instead.
+            while _ended_by_server(conn):
+                pool.putconn(conn, close=True)
+                conn = pool.getconn()
         except (psycopg2.OperationalError, psycopg2.pool.PoolError) as error:
             raise DatabaseUnavailable(str(error).strip()) from error
         broken = False
@@ -147,6 +153,12 @@ class _RecoveryConflictRetryingCursor(psycopg2.extensions.cursor):
             except psycopg2.errors.SerializationFailure as error:
                 log.info("read run again after a conflict with the replica's recovery", extra={"reason": str(error)})
         return super().execute(query, vars)
+
+
+def _ended_by_server(conn) -> bool:
+    # An idle session hears nothing from PostgreSQL unless the server ends it: then the error that says why, and
+    # the end of the stream, wait on the socket. One poll, no round trip.
+    return conn.closed != 0 or bool(select.select([conn], [], [], 0)[0])
 
 
 def _rollback(conn) -> bool:
