@@ -23,7 +23,7 @@ from pepy.infrastructure.api.app import create_app
 from pepy.infrastructure.container import Container, build_container, close_pools
 from pepy.infrastructure.postgres import migrate
 from pepy.infrastructure.postgres.embedded import EmbeddedPostgres
-from pepy.infrastructure.postgres.embedded_replication import ReplicatedPostgres
+from pepy.infrastructure.postgres.embedded_replication import RECOMMENDED_STANDBY_SETTINGS, ReplicatedPostgres
 from pepy.infrastructure.settings import Settings
 
 LOCAL_SERVER = "postgresql://postgres@127.0.0.1:5432/test"
@@ -34,8 +34,6 @@ TODAY = date(2026, 11, 21)
 # Anonymous clients all but unlimited, so that tests sending many requests are not refused; the limiter's own
 # tests set their tiers.
 TEST_TIERS = "anonymous:6000000:1000000,free:300:60,pro:3000:600"
-# The standby's settings: a replica's as the README recommends them.
-STANDBY_SETTINGS = {"hot_standby_feedback": "on", "max_standby_streaming_delay": "30s"}
 
 
 def _answers(url: str) -> bool:
@@ -136,7 +134,7 @@ def client(container):
 @pytest.fixture(scope="session")
 def replicated():
     """A throwaway primary and a hot standby streaming from it, the primary migrated, for the whole run."""
-    servers = ReplicatedPostgres(Path(tempfile.mkdtemp(prefix="pepy-test-replica-")), STANDBY_SETTINGS)
+    servers = ReplicatedPostgres(Path(tempfile.mkdtemp(prefix="pepy-test-replica-")), RECOMMENDED_STANDBY_SETTINGS)
     try:
         primary, _ = servers.start()
         migrate.upgrade(primary)
@@ -151,5 +149,5 @@ def replica(replicated):
     clean(replicated.primary.url)
     replicated.wait_for_replay()
     yield replicated
-    replicated.configure_standby(**STANDBY_SETTINGS)
+    replicated.configure_standby(**RECOMMENDED_STANDBY_SETTINGS)
     replicated.resume_replay()

@@ -23,6 +23,9 @@ PRIMARY_SETTINGS = {
     "max_replication_slots": "4",
     "synchronous_commit": "on",
 }
+# What the README recommends for a standby pepy reads from (see its runbook, "Add a replica"), measured by
+# `make bench-replica`.
+RECOMMENDED_STANDBY_SETTINGS = {"hot_standby_feedback": "on", "max_standby_streaming_delay": "30s"}
 # The standby's replication slot on the primary: WAL is kept until the standby has it, however far an import
 # runs ahead.
 SLOT = "pepy_standby"
