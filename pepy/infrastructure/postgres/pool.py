@@ -157,8 +157,13 @@ class _RecoveryConflictRetryingCursor(psycopg2.extensions.cursor):
 
 def _ended_by_server(conn) -> bool:
     # An idle session hears nothing from PostgreSQL unless the server ends it: then the error that says why, and
-    # the end of the stream, wait on the socket. One poll, no round trip.
-    return conn.closed != 0 or bool(select.select([conn], [], [], 0)[0])
+    # the end of the stream, wait on the socket. One poll (not select: a busy process's descriptors may pass 1024),
+    # no round trip.
+    if conn.closed:
+        return True
+    readable = select.poll()
+    readable.register(conn, select.POLLIN)
+    return bool(readable.poll(0))
 
 
 def _rollback(conn) -> bool:
