@@ -2,7 +2,8 @@
 
 PostgreSQL is found in this order: PEPY_TEST_DATABASE_URL; a server answering at 127.0.0.1:5432
 (database `test`); otherwise a throwaway server started from the machine's binaries and stopped at the end.
-No database is a failure that says why, never a silent skip.
+No database is a failure that says why, never a silent skip. The replica's tests get a throwaway primary and a
+hot standby of their own, started from the same binaries when the first of them runs.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import os
 import shutil
 import tempfile
 from datetime import date
+from pathlib import Path
 from urllib.parse import quote
 
 import psycopg2
@@ -21,6 +23,7 @@ from pepy.infrastructure.api.app import create_app
 from pepy.infrastructure.container import Container, build_container, close_pools
 from pepy.infrastructure.postgres import migrate
 from pepy.infrastructure.postgres.embedded import EmbeddedPostgres
+from pepy.infrastructure.postgres.embedded_replication import RECOMMENDED_STANDBY_SETTINGS, ReplicatedPostgres
 from pepy.infrastructure.settings import Settings
 
 LOCAL_SERVER = "postgresql://postgres@127.0.0.1:5432/test"
@@ -126,3 +129,25 @@ def container(settings) -> Container:
 def client(container):
     """A Flask test client of the app built from the container."""
     return create_app(container).test_client()
+
+
+@pytest.fixture(scope="session")
+def replicated():
+    """A throwaway primary and a hot standby streaming from it, the primary migrated, for the whole run."""
+    servers = ReplicatedPostgres(Path(tempfile.mkdtemp(prefix="pepy-test-replica-")), RECOMMENDED_STANDBY_SETTINGS)
+    try:
+        primary, _ = servers.start()
+        migrate.upgrade(primary)
+        yield servers
+    finally:
+        servers.remove()
+
+
+@pytest.fixture
+def replica(replicated):
+    """The primary and its standby for one test: emptied, replayed, and with the standby's settings restored."""
+    clean(replicated.primary.url)
+    replicated.wait_for_replay()
+    yield replicated
+    replicated.configure_standby(**RECOMMENDED_STANDBY_SETTINGS)
+    replicated.resume_replay()

@@ -1,5 +1,5 @@
 """Test doubles for ports: a source that serves given rows, optionally failing part-way; a read store (with the
-rankings it is given as built) and an import ledger in memory."""
+rankings it is given as built), an import ledger and a replication status in memory."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from pepy.domain.downloads import FIRST_DAY, Breakdown, DayExport, DayRow
-from pepy.domain.ports import DownloadsSource, ImportLedger, ProjectReadStore
+from pepy.domain.ports import DownloadsSource, ImportLedger, ProjectReadStore, Replication
 from pepy.domain.read_models import (
     BuiltRanking,
     CategoryDay,
@@ -26,6 +26,7 @@ from pepy.domain.read_models import (
     ProjectSpan,
     ProjectSums,
     ProjectVersionDownloads,
+    ReplicaLag,
     SeriesRequest,
     VersionDocuments,
     VersionTotal,
@@ -329,3 +330,13 @@ class FakeLedger(ImportLedger):
 
     def is_available(self) -> bool:
         return self._available
+
+
+class FakeReplication(Replication):
+    """Replication in memory: the lag it is given (a primary's, unless told)."""
+
+    def __init__(self, lag: ReplicaLag | None = None):
+        self._lag = lag or ReplicaLag(is_replica=False)
+
+    def lag(self) -> ReplicaLag:
+        return self._lag

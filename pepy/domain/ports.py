@@ -26,6 +26,7 @@ from pepy.domain.read_models import (
     ProjectSpan,
     ProjectSums,
     ProjectVersionDownloads,
+    ReplicaLag,
     SeriesRequest,
     VersionDocuments,
     VersionTotal,
@@ -113,6 +114,15 @@ class ImportLedger(ABC):
     @abstractmethod
     def is_available(self) -> bool:
         """Whether the ledger answers."""
+
+
+class Replication(ABC):
+    """Where the read side's database stands in replication: a replica streaming from the primary, or the
+    primary itself."""
+
+    @abstractmethod
+    def lag(self) -> ReplicaLag:
+        """How far its replay is behind what it received; nothing on a primary."""
 
 
 # The read side ------------------------------------------------------------------------------------------------

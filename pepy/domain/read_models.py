@@ -75,6 +75,20 @@ class LedgerSummary:
     days_by_status: dict[str, int] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class ReplicaLag:
+    """How far the read side's database is behind its primary, as it knows it.
+
+    On a replica, `bytes` is the WAL it received and has not replayed yet, and `seconds` the time since the last
+    transaction it replayed, counted only while such WAL waits (a replica that replayed all it received is 0
+    behind, however long its primary has been quiet). A primary is never behind.
+    """
+
+    is_replica: bool
+    seconds: float = 0.0
+    bytes: int = 0
+
+
 # A project's downloads ----------------------------------------------------------------------------------------
 
 

@@ -24,6 +24,7 @@ from pepy.infrastructure.postgres.access import PostgresApiKeyRepository, Postgr
 from pepy.infrastructure.postgres.ledger import PostgresImportLedger
 from pepy.infrastructure.postgres.pool import ConnectionPool
 from pepy.infrastructure.postgres.read_store import PostgresProjectReadStore
+from pepy.infrastructure.postgres.replication import PostgresReplication
 from pepy.infrastructure.postgres.repository import PostgresDownloadsRepository
 from pepy.infrastructure.rate_limits import SettledRateLimiter
 from pepy.infrastructure.settings import parse_networks, parse_origins, parse_tiers
@@ -46,7 +47,8 @@ class Container(containers.DeclarativeContainer):
     config = providers.Configuration()
     clock = providers.Object(utc_today)
 
-    # Commands write to the primary; queries read from the replica when one is configured.
+    # Commands write to the primary; queries read from the replica when one is configured, and run again a read
+    # the replica cancelled for a conflict with its replay.
     write_pool = providers.Singleton(ConnectionPool, dsn=config.database_url, max_connections=config.pool_size)
     read_pool = providers.Singleton(
         ConnectionPool,
@@ -55,6 +57,7 @@ class Container(containers.DeclarativeContainer):
         statement_timeout_ms=config.read_statement_timeout_ms,
         read_only=True,
         autocommit=True,
+        recovery_conflict_retries=config.read_conflict_retries,
     )
     # Keys and rate limits: one statement at a time on the primary, where every API process sees the same counts.
     access_pool = providers.Singleton(
@@ -65,6 +68,7 @@ class Container(containers.DeclarativeContainer):
     # The primary's ledger tells an interrupted import from a running one; the read ledger serves requests.
     ledger = providers.Singleton(PostgresImportLedger, pool=write_pool)
     read_ledger = providers.Singleton(PostgresImportLedger, pool=read_pool)
+    replication = providers.Singleton(PostgresReplication, pool=read_pool)
     read_store = providers.Singleton(PostgresProjectReadStore, pool=read_pool, ledger=read_ledger)
 
     files_source = providers.Factory(FilesSource, path=config.files_path)
@@ -157,12 +161,15 @@ class Container(containers.DeclarativeContainer):
     get_project_page = providers.Factory(pages.GetProjectPageHandler, store=read_store, ledger=read_ledger, clock=clock)
 
     get_ledger_summary = providers.Factory(operations.GetLedgerSummaryHandler, ledger=read_ledger)
+    get_replica_lag = providers.Factory(operations.GetReplicaLagHandler, replication=replication)
     # `pepy import status` asks the primary, which alone knows whether a running import is still alive.
     get_import_ledger = providers.Factory(operations.GetImportLedgerHandler, ledger=ledger)
     check_readiness = providers.Factory(
         operations.CheckReadinessHandler,
         ledger=read_ledger,
+        replication=replication,
         max_import_age_hours=config.ready_max_import_age_hours,
+        max_replica_lag_seconds=config.ready_max_replica_lag_seconds,
         now=now,
     )
 

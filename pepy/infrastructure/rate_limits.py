@@ -115,12 +115,15 @@ class SettledRateLimiter(RateLimiter):
                 self._states[charge.client].pending = 0
             for client in [c for c, s in self._states.items() if s.tat < now - IDLE_SECONDS]:
                 del self._states[client]
-        if not charges:
+        # With nothing admitted there is nothing to settle, unless the store is being waited for: then an empty
+        # settlement finds out whether it is back, so that a process without traffic shares its limits again too.
+        if not charges and not self._backoff:
             return
         if now < self._retry_at:
             # What was admitted meanwhile was limited by this process alone; charging it later would punish
             # clients for the outage.
-            self._events.settled("skipped")
+            if charges:
+                self._events.settled("skipped")
             return
         try:
             ahead = self._shared.settle(charges)

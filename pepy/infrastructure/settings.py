@@ -32,6 +32,7 @@ class Settings:
     database_wait_seconds: int = 60
     pool_size: int = 4
     read_statement_timeout_ms: int = 5000
+    read_conflict_retries: int = 2
     log_level: str = "INFO"
     data_dir: str = ".pepy"
     embedded_port: int = 54329
@@ -45,6 +46,7 @@ class Settings:
     bigquery_page_size: int = 50_000
     cors_origins: str = "*"
     ready_max_import_age_hours: int = 48
+    ready_max_replica_lag_seconds: int = 300
     rate_limit_tiers: str = "anonymous:120:30,free:300:60,pro:3000:600,unlimited:600000:100000"
     trusted_proxies: str = ""
     key_cache_seconds: int = 30
@@ -79,6 +81,7 @@ class Settings:
             database_wait_seconds=number("PEPY_DATABASE_WAIT_SECONDS", defaults.database_wait_seconds),
             pool_size=number("PEPY_POOL_SIZE", defaults.pool_size, 1),
             read_statement_timeout_ms=number("PEPY_READ_STATEMENT_TIMEOUT_MS", defaults.read_statement_timeout_ms, 1),
+            read_conflict_retries=number("PEPY_READ_CONFLICT_RETRIES", defaults.read_conflict_retries),
             log_level=text("PEPY_LOG_LEVEL", defaults.log_level).upper(),
             data_dir=text("PEPY_DATA_DIR", defaults.data_dir),
             embedded_port=number("PEPY_EMBEDDED_PORT", defaults.embedded_port, 1),
@@ -97,6 +100,9 @@ class Settings:
             public_url=text("PEPY_PUBLIC_URL", "").rstrip("/") or None,
             ready_max_import_age_hours=number(
                 "PEPY_READY_MAX_IMPORT_AGE_HOURS", defaults.ready_max_import_age_hours, 1
+            ),
+            ready_max_replica_lag_seconds=number(
+                "PEPY_READY_MAX_REPLICA_LAG_SECONDS", defaults.ready_max_replica_lag_seconds, 1
             ),
         )
         settings.validate()

@@ -1,4 +1,5 @@
-"""The connection pool's two modes on real PostgreSQL: a transaction per block, or a transaction per statement."""
+"""The connection pool on real PostgreSQL: a transaction per block or per statement, and sessions the server ended
+while they were idle replaced before use."""
 
 import psycopg2
 import psycopg2.extensions
@@ -35,6 +36,25 @@ def test_an_autocommit_pool_leaves_no_transaction_open_and_keeps_each_statement(
     with pool.connection() as conn, conn.cursor() as cur:
         cur.execute("SELECT array_agg(n) FROM seen")
         assert cur.fetchone() == ([1],)
+    pool.close()
+
+
+def test_a_session_the_server_ended_while_idle_is_replaced_before_a_statement_is_sent(db):
+    pool = ConnectionPool(db, max_connections=2, autocommit=True)
+    with pool.connection() as first, pool.connection() as second:
+        pids = {first.info.backend_pid, second.info.backend_pid}
+    killer = psycopg2.connect(db)
+    killer.autocommit = True
+    with killer.cursor() as cur:
+        cur.execute("SELECT pg_terminate_backend(pid) FROM unnest(%s::int[]) pid", (list(pids),))
+        cur.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(%s)", (list(pids),))
+        while cur.fetchone()[0]:
+            cur.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(%s)", (list(pids),))
+    killer.close()
+
+    with pool.connection() as conn, conn.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        assert cur.fetchone()[0] not in pids
     pool.close()
 
 

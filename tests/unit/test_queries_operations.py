@@ -1,4 +1,5 @@
-"""Operations' rules, from the import ledger: readiness, the ledger's days and their gaps, its summary."""
+"""Operations' rules, from the import ledger and the replication status: readiness, the ledger's days and their
+gaps, its summary, the replica's lag."""
 
 from datetime import UTC, date, datetime
 
@@ -11,12 +12,14 @@ from pepy.application.queries.operations import (
     GetImportLedgerHandler,
     GetLedgerSummary,
     GetLedgerSummaryHandler,
+    GetReplicaLag,
+    GetReplicaLagHandler,
     ImportLedgerDays,
     Readiness,
 )
 from pepy.domain.errors import InvalidImport
-from pepy.domain.read_models import LedgerEntry, LedgerSummary
-from tests.fakes import FakeLedger
+from pepy.domain.read_models import LedgerEntry, LedgerSummary, ReplicaLag
+from tests.fakes import FakeLedger, FakeReplication
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 
@@ -36,8 +39,11 @@ ENTRIES = [
 ]
 
 
-def readiness(ledger: FakeLedger) -> Readiness:
-    return CheckReadinessHandler(ledger, max_import_age_hours=36, now=lambda: NOW)(CheckReadiness())
+def readiness(ledger: FakeLedger, lag: ReplicaLag | None = None) -> Readiness:
+    handler = CheckReadinessHandler(
+        ledger, FakeReplication(lag), max_import_age_hours=36, max_replica_lag_seconds=120, now=lambda: NOW
+    )
+    return handler(CheckReadiness())
 
 
 @pytest.mark.parametrize(
@@ -65,6 +71,59 @@ def readiness(ledger: FakeLedger) -> Readiness:
 )
 def test_ready_when_the_database_answers_and_the_last_import_is_at_most_the_allowed_hours_old(ledger, expected):
     assert readiness(ledger) == expected
+
+
+FRESH = FakeLedger(date(2026, 11, 20), datetime(2026, 11, 21, 9, 30, tzinfo=UTC))
+
+
+@pytest.mark.parametrize(
+    ("ledger", "lag", "expected"),
+    [
+        (
+            FRESH,
+            ReplicaLag(True, 0.0, 0),
+            Readiness(True, "The last successful import finished 2.5 hours ago; the replica is 0 s behind the primary"),
+        ),
+        (
+            FRESH,
+            ReplicaLag(True, 120.0, 10**9),
+            Readiness(
+                True, "The last successful import finished 2.5 hours ago; the replica is 120 s behind the primary"
+            ),
+        ),
+        (
+            FRESH,
+            ReplicaLag(True, 121.0, 16384),
+            Readiness(
+                False,
+                "The replica is 121 s behind the primary, more than the 120 allowed "
+                "(PEPY_READY_MAX_REPLICA_LAG_SECONDS)",
+            ),
+        ),
+        # A replica too far behind is said first: it is why the data may look old.
+        (
+            FakeLedger(date(2026, 11, 18), datetime(2026, 11, 19, 20, 0, tzinfo=UTC)),
+            ReplicaLag(True, 4000.0, 16384),
+            Readiness(
+                False,
+                "The replica is 4000 s behind the primary, more than the 120 allowed "
+                "(PEPY_READY_MAX_REPLICA_LAG_SECONDS)",
+            ),
+        ),
+        (
+            FakeLedger(available=False),
+            ReplicaLag(True, 4000.0, 16384),
+            Readiness(False, "The database does not answer"),
+        ),
+    ],
+)
+def test_a_replica_is_ready_while_at_most_the_allowed_seconds_behind(ledger, lag, expected):
+    assert readiness(ledger, lag) == expected
+
+
+def test_the_replica_lag_is_the_replications():
+    lag = ReplicaLag(True, 3.5, 4096)
+    assert GetReplicaLagHandler(FakeReplication(lag))(GetReplicaLag()) == lag
 
 
 def test_the_ledger_lists_every_day_of_the_range_and_the_days_not_imported():

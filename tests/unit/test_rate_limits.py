@@ -164,6 +164,23 @@ def test_an_unreachable_store_leaves_each_process_its_own_limit_and_a_backoff(st
     assert store.tat == {"ip:c": clock.now + 1}
 
 
+def test_a_process_without_traffic_finds_the_store_back_by_itself(store, clock):
+    events = Recorder()
+    process = limiter(store, clock, events)
+    store.down = True
+    allowed(process, 1)
+    process.settle()
+    process.settle()
+    assert (store.calls, events.outcomes) == (1, ["failed"]), "nothing admitted, within the backoff: nothing done"
+
+    store.down = False
+    clock.now += FIRST_BACKOFF_SECONDS
+    process.settle()
+    assert (store.calls, events.shared_changes, events.outcomes[-1]) == (2, [False, True], "ok")
+    process.settle()
+    assert store.calls == 2, "once shared again, nothing admitted means nothing to settle"
+
+
 def test_idle_clients_are_forgotten_by_the_process(store, clock):
     process = limiter(store, clock)
     allowed(process, 1, "ip:once")

@@ -1,5 +1,5 @@
-"""Operations queries, read from the import ledger: is the service ready, what did imports do, which days
-are missing."""
+"""Operations queries, read from the import ledger and the read database's replication: is the service ready,
+what did imports do, which days are missing, how far the replica is behind."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from pepy.domain.downloads import days_between
-from pepy.domain.ports import ImportLedger, Now
-from pepy.domain.read_models import LedgerEntry, LedgerSummary
+from pepy.domain.ports import ImportLedger, Now, Replication
+from pepy.domain.read_models import LedgerEntry, LedgerSummary, ReplicaLag
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,21 @@ class GetLedgerSummaryHandler:
 
     def __call__(self, query: GetLedgerSummary) -> LedgerSummary:
         return self._ledger.summary()
+
+
+@dataclass(frozen=True)
+class GetReplicaLag:
+    """How far the read database is behind the primary, for metrics."""
+
+
+class GetReplicaLagHandler:
+    """Reads the read database's replication lag."""
+
+    def __init__(self, replication: Replication):
+        self._replication = replication
+
+    def __call__(self, query: GetReplicaLag) -> ReplicaLag:
+        return self._replication.lag()
 
 
 @dataclass(frozen=True)
@@ -74,16 +89,33 @@ class Readiness:
 
 
 class CheckReadinessHandler:
-    """Ready when the ledger answers and the last successful import is at most max_import_age_hours old."""
+    """Ready when the ledger answers, the replica (if reads go to one) is at most max_replica_lag_seconds behind,
+    and the last successful import is at most max_import_age_hours old."""
 
-    def __init__(self, ledger: ImportLedger, max_import_age_hours: int, now: Now):
+    def __init__(
+        self,
+        ledger: ImportLedger,
+        replication: Replication,
+        max_import_age_hours: int,
+        max_replica_lag_seconds: int,
+        now: Now,
+    ):
         self._ledger = ledger
+        self._replication = replication
         self._max_age = timedelta(hours=max_import_age_hours)
+        self._max_lag = max_replica_lag_seconds
         self._now = now
 
     def __call__(self, query: CheckReadiness) -> Readiness:
         if not self._ledger.is_available():
             return Readiness(False, "The database does not answer")
+        lag = self._replication.lag()
+        if lag.seconds > self._max_lag:
+            return Readiness(
+                False,
+                f"The replica is {lag.seconds:.0f} s behind the primary, more than the {self._max_lag} allowed "
+                "(PEPY_READY_MAX_REPLICA_LAG_SECONDS)",
+            )
         summary = self._ledger.summary()
         if summary.last_success_at is None:
             return Readiness(False, "No import has succeeded yet")
@@ -95,4 +127,7 @@ class CheckReadinessHandler:
                 f"The last successful import finished {age.total_seconds() / 3600:.1f} hours ago, "
                 f"more than the {hours:g} allowed (PEPY_READY_MAX_IMPORT_AGE_HOURS)",
             )
-        return Readiness(True, f"The last successful import finished {age.total_seconds() / 3600:.1f} hours ago")
+        reason = f"The last successful import finished {age.total_seconds() / 3600:.1f} hours ago"
+        if lag.is_replica:
+            reason += f"; the replica is {lag.seconds:.0f} s behind the primary"
+        return Readiness(True, reason)

@@ -2,7 +2,8 @@
 
 Under gunicorn, PROMETHEUS_MULTIPROC_DIR is set (see gunicorn_conf.py) and every worker writes its request
 metrics to files there, so a scrape answered by any one worker sums all of them. The import metrics are read
-from the ledger at scrape time, since imports run in another process (cron) that serves no metrics.
+from the ledger at scrape time, since imports run in another process (cron) that serves no metrics, and the
+replica's lag from the read database.
 """
 
 from __future__ import annotations
@@ -31,9 +32,12 @@ from pepy.application.queries.operations import (
     CheckReadinessHandler,
     GetLedgerSummary,
     GetLedgerSummaryHandler,
+    GetReplicaLag,
+    GetReplicaLagHandler,
 )
+from pepy.domain.errors import DatabaseTimeout, DatabaseUnavailable
 from pepy.domain.ports import Now
-from pepy.domain.read_models import LedgerSummary
+from pepy.domain.read_models import LedgerSummary, ReplicaLag
 from pepy.infrastructure.api.errors import json_error
 from pepy.infrastructure.container import Container
 from pepy.infrastructure.rate_limits import RateLimitEvents, SettledRateLimiter
@@ -55,7 +59,8 @@ _TABLES = ("version_downloads", "category_downloads", "project_days")
 @blueprint.get("/ready")
 @inject
 def ready(check_readiness: CheckReadinessHandler = Provide[Container.check_readiness]):
-    """200 when the database answers and the last successful import is recent enough, 503 with the reason."""
+    """200 when the database answers, the replica is not too far behind and the last successful import is recent
+    enough; 503 with the reason."""
     readiness = check_readiness(CheckReadiness())
     if not readiness.ready:
         return json_error(503, readiness.reason)
@@ -132,6 +137,27 @@ class LedgerCollector:
             )
 
 
+class ReplicaCollector:
+    """Gauges of the read database's replication, read when Prometheus scrapes: whether it is a replica, and how
+    far its replay is behind (0 on a primary). Nothing when it cannot be read: `pepy_ledger_up` says so."""
+
+    def __init__(self, lag: Callable[[], ReplicaLag]):
+        self._lag = lag
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        try:
+            lag = self._lag()
+        except (DatabaseUnavailable, DatabaseTimeout):
+            return
+        yield _gauge("pepy_read_database_is_replica", "1 if reads go to a replica, 0 if to the primary", lag.is_replica)
+        yield _gauge(
+            "pepy_replica_lag_seconds",
+            "Seconds since the last transaction the replica replayed, while it has WAL to replay; else 0",
+            lag.seconds,
+        )
+        yield _gauge("pepy_replica_lag_bytes", "Bytes of WAL the replica received and has not replayed", lag.bytes)
+
+
 def _gauge(name: str, documentation: str, value: float) -> GaugeMetricFamily:
     return GaugeMetricFamily(name, documentation, value=value)
 
@@ -195,6 +221,7 @@ class RateLimitMetrics(RateLimitEvents):
 def install_metrics(
     state,
     get_summary: Callable[[], GetLedgerSummaryHandler] = Provide[Container.get_ledger_summary.provider],
+    get_replica_lag: Callable[[], GetReplicaLagHandler] = Provide[Container.get_replica_lag.provider],
     now: Now = Provide[Container.now],
     limiter: SettledRateLimiter = Provide[Container.rate_limiter],
 ) -> None:
@@ -210,6 +237,7 @@ def install_metrics(
     else:
         own = exposed
     exposed.register(LedgerCollector(lambda: get_summary()(GetLedgerSummary()), now))
+    exposed.register(ReplicaCollector(lambda: get_replica_lag()(GetReplicaLag())))
     state.app.extensions["pepy_metrics"] = exposed
     state.app.extensions["pepy_request_metrics"] = RequestMetrics(own)
     limiter.report_to(RateLimitMetrics(own))

@@ -143,13 +143,14 @@ def load(url: str, projects: int, days: int, heavy_versions: int, end: date) -> 
     conn.close()
 
 
-def start_gunicorn(url: str, port: int) -> subprocess.Popen:
-    """gunicorn with the deployed configuration, once it answers."""
+def start_gunicorn(url: str, port: int, **environment: str) -> subprocess.Popen:
+    """gunicorn with the deployed configuration (and the PEPY_* `environment` given), once it answers."""
     env = {**os.environ, "PEPY_DATABASE_URL": url, "PEPY_ENV": "production", "PEPY_BIND": f"127.0.0.1:{port}"}
     # As deployed, behind the local nginx: the client is the X-Forwarded-For address that wrk's script sends. A tier
     # that admits every client keeps the limiter's cost in every request measured.
     env["PEPY_TRUSTED_PROXIES"] = "127.0.0.1/32"
     env["PEPY_RATE_LIMIT_TIERS"] = "anonymous:1000000000:100000000,pro:1000000000:100000000"
+    env.update(environment)
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONFIG)],
@@ -218,6 +219,8 @@ def run_wrk(base: str, paths: list[str], seconds: int, connections: int, folder:
         result[f"p{percentile}"] = float(value) * _UNITS[unit]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     result["non_2xx"] = int(errors.group(1)) if errors else 0
+    failed = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    result["socket_errors"] = sum(map(int, failed.groups())) if failed else 0
     return result
 
 

@@ -16,7 +16,7 @@ import shutil
 import socket
 import stat
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import psycopg2
@@ -104,11 +104,14 @@ def _postgres_can_enter(folder: Path) -> bool:
 class EmbeddedPostgres:
     """A PostgreSQL server owned by this process, in `folder`, listening on 127.0.0.1 only."""
 
-    def __init__(self, folder: Path, port: int | None = None, durable: bool = True):
+    def __init__(
+        self, folder: Path, port: int | None = None, durable: bool = True, settings: Mapping[str, str] | None = None
+    ):
         self.folder = Path(folder).resolve()
         self.data = self.folder / "data"
         self.port = port or free_port()
         self._durable = durable
+        self._settings = dict(settings or {})
         self._bin = find_bin_dir()
         # initdb refuses to run as root, so as root the server runs as the postgres user.
         self._run_as = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
@@ -118,31 +121,38 @@ class EmbeddedPostgres:
         """The URL of the server's pepy database."""
         return f"postgresql://postgres@127.0.0.1:{self.port}/{DATABASE}"
 
-    def _run(self, *args: str) -> subprocess.CompletedProcess:
-        result = subprocess.run([*self._run_as, *args], capture_output=True, text=True, cwd="/")
+    def run(self, tool: str, *args: str) -> subprocess.CompletedProcess:
+        """Run one of PostgreSQL's programs (initdb, pg_ctl, pg_basebackup, ...) as the server's user."""
+        result = subprocess.run([*self._run_as, str(self._bin / tool), *args], capture_output=True, text=True, cwd="/")
         if result.returncode != 0:
-            raise EmbeddedPostgresError(
-                f"{Path(args[0]).name} failed: {result.stderr.strip() or result.stdout.strip()}"
-            )
+            raise EmbeddedPostgresError(f"{tool} failed: {result.stderr.strip() or result.stdout.strip()}")
         return result
 
-    def start(self) -> str:
-        """Create the cluster if needed, start it, create the database; returns its URL."""
+    def make_folder(self) -> None:
+        """Create the server's folder, owned by the user the server runs as."""
         self.folder.mkdir(parents=True, exist_ok=True)
         if self._run_as:
             shutil.chown(self.folder, "postgres", "postgres")
+
+    def initialize(self) -> None:
+        """Create the folder and the cluster, unless they exist."""
+        self.make_folder()
         if not (self.data / "PG_VERSION").exists():
-            self._run(
-                str(self._bin / "initdb"),
+            self.run(
+                "initdb",
                 "-D", str(self.data), "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--no-locale",
             )  # fmt: skip
+
+    def start(self) -> str:
+        """Create the cluster if needed, start it, create the database; returns its URL."""
+        self.initialize()
         options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1"
         if not self._durable:
             options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        options += "".join(f" -c {name}={value}" for name, value in self._settings.items())
         log = self.folder / "server.log"
         try:
-            pg_ctl = str(self._bin / "pg_ctl")
-            self._run(pg_ctl, "-D", str(self.data), "-l", str(log), "-o", options, "-w", "-t", "60", "start")
+            self.run("pg_ctl", "-D", str(self.data), "-l", str(log), "-o", options, "-w", "-t", "60", "start")
         except EmbeddedPostgresError as error:
             tail = log.read_text(errors="replace").strip().splitlines()[-3:] if log.exists() else []
             raise EmbeddedPostgresError("\n".join([str(error), *tail])) from None
@@ -176,7 +186,7 @@ class EmbeddedPostgres:
     def stop(self) -> None:
         """Stop the server quickly and cleanly; the data folder stays."""
         if (self.data / "postmaster.pid").exists():
-            self._run(str(self._bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
+            self.run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
 
 
 @contextlib.contextmanager

@@ -7,6 +7,8 @@ DatabaseTimeout, so that nothing above the adapters knows the driver.
 from __future__ import annotations
 
 import contextlib
+import logging
+import select
 import threading
 from collections.abc import Iterator
 
@@ -17,6 +19,8 @@ import psycopg2.pool
 
 from pepy.domain.errors import DatabaseTimeout, DatabaseUnavailable
 
+log = logging.getLogger(__name__)
+
 
 class ConnectionPool:
     """Connections to one server, opened lazily; a broken connection is discarded, not returned.
@@ -24,7 +28,8 @@ class ConnectionPool:
     `statement_timeout_ms` bounds every statement on the pool's connections, so a bad read cannot pin
     a worker; `read_only` makes the connections refuse writes. With `autocommit`, each statement is its own
     transaction: one round trip where a transaction costs three (BEGIN, the statement, COMMIT), for pools whose
-    every use is one statement, or statements that need no common snapshot.
+    every use is one statement, or statements that need no common snapshot. An autocommit pool may retry, up to
+    `recovery_conflict_retries` times, a statement a hot standby cancelled for a conflict with its recovery.
     """
 
     def __init__(
@@ -35,13 +40,21 @@ class ConnectionPool:
         read_only: bool = False,
         connect_timeout_s: int = 5,
         autocommit: bool = False,
+        recovery_conflict_retries: int = 0,
     ):
+        if recovery_conflict_retries and not autocommit:
+            raise ValueError("only a statement that is its own transaction can be run again")
         self._dsn = dsn
         self._max = max_connections
         self._statement_timeout_ms = statement_timeout_ms
         self._read_only = read_only
         self._connect_timeout_s = connect_timeout_s
         self._autocommit = autocommit
+        self._cursor_factory = (
+            type("RetryingCursor", (_RecoveryConflictRetryingCursor,), {"retries": recovery_conflict_retries})
+            if recovery_conflict_retries
+            else psycopg2.extensions.cursor
+        )
         self._pool: psycopg2.pool.ThreadedConnectionPool | None = None
         self._lock = threading.Lock()
 
@@ -58,7 +71,11 @@ class ConnectionPool:
                 # minconn = maxconn: psycopg2 closes a returned connection whenever the pool already holds
                 # minconn idle ones, and a connection per request costs more than most queries.
                 self._pool = psycopg2.pool.ThreadedConnectionPool(
-                    self._max, self._max, options=" ".join(o for o in options if o), **params
+                    self._max,
+                    self._max,
+                    options=" ".join(o for o in options if o),
+                    cursor_factory=self._cursor_factory,
+                    **params,
                 )
             return self._pool
 
@@ -69,6 +86,11 @@ class ConnectionPool:
         try:
             pool = self._connect()
             conn = pool.getconn()
+            # A session the server ended while it sat here (a restart, or a standby ending an idle session in the
+            # way of its replay) would fail its first statement: it is replaced instead.
+            while _ended_by_server(conn):
+                pool.putconn(conn, close=True)
+                conn = pool.getconn()
         except (psycopg2.OperationalError, psycopg2.pool.PoolError) as error:
             raise DatabaseUnavailable(str(error).strip()) from error
         broken = False
@@ -110,6 +132,38 @@ class ConnectionPool:
             if self._pool is not None:
                 self._pool.closeall()
                 self._pool = None
+
+
+class _RecoveryConflictRetryingCursor(psycopg2.extensions.cursor):
+    """A cursor that runs a statement again when a hot standby cancelled it for a conflict with its recovery.
+
+    Replaying the primary's WAL, a standby cancels the queries in its way (SQLSTATE 40001, "canceling statement
+    due to conflict with recovery"): those holding a lock that replay needs (an import swapping a day's
+    partition), or a snapshot that still sees rows the primary removed. A read that is its own transaction can
+    simply run again: by then replay has gone past the conflict, or holds the lock until the import's commit is
+    replayed, which the statement waits for. On a primary no read-only statement fails this way.
+    """
+
+    retries = 0
+
+    def execute(self, query, vars=None):
+        for _ in range(self.retries):
+            try:
+                return super().execute(query, vars)
+            except psycopg2.errors.SerializationFailure as error:
+                log.info("read run again after a conflict with the replica's recovery", extra={"reason": str(error)})
+        return super().execute(query, vars)
+
+
+def _ended_by_server(conn) -> bool:
+    # An idle session hears nothing from PostgreSQL unless the server ends it: then the error that says why, and
+    # the end of the stream, wait on the socket. One poll (not select: a busy process's descriptors may pass 1024),
+    # no round trip.
+    if conn.closed:
+        return True
+    readable = select.poll()
+    readable.register(conn, select.POLLIN)
+    return bool(readable.poll(0))
 
 
 def _rollback(conn) -> bool:

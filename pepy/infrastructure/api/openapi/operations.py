@@ -16,7 +16,8 @@ def operations_paths() -> dict:
             tag="operations",
         ),
         "/ready": get(
-            "Whether the service can take traffic: the database answers and the last import is recent",
+            "Whether the service can take traffic: the database answers, the replica (if reads go to one) is not too "
+            "far behind the primary, and the last import is recent",
             json_answer("Ready", object_schema({"status": {"type": "string"}, "message": {"type": "string"}})),
             errors=(503,),
             cached=False,
