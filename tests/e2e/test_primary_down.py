@@ -66,6 +66,7 @@ def test_with_the_primary_stopped_reads_answer_and_limits_hold_per_process_until
         ) as server,
     ):
         assert get(server, "/api/v2/projects/demo-pkg", "198.51.100.1") == 200
+        assert shared_gauge(server) == 1
         replica.primary.stop()
         try:
             # Each client once: every read answers from the standby.

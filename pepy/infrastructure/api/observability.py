@@ -200,14 +200,18 @@ class RateLimitMetrics(RateLimitEvents):
             ["outcome"],
             registry=registry,
         )
-        # The lowest over processes: 0 as long as any process limits on its own.
+        # The lowest over live processes: 0 as long as any process limits on its own, and not a worker's that was
+        # replaced while it did.
         self.shared_limits = Gauge(
             "pepy_rate_limit_shared",
             "1 while rate limits are shared through the primary, 0 while a process limits on its own",
             registry=registry,
-            multiprocess_mode="min",
+            multiprocess_mode="livemin",
         )
         self.shared_limits.set(1)
+        # A process forked from this one (a gunicorn worker, from the preloaded app) starts with its limits shared,
+        # and says so in a file of its own: else the file prometheus_client makes at its first metric holds a 0.
+        os.register_at_fork(after_in_child=lambda: self.shared_limits.set(1))
 
     def settled(self, outcome: str) -> None:
         self.settlements.labels(outcome).inc()
