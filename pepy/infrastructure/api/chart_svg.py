@@ -102,7 +102,8 @@ def render(chart: Chart, look: ChartLook) -> str:
     width, height = look.width, look.height
     parts: list[str] = []
     title = f"{chart.title} · downloads"
-    subtitle = describe(chart).split(". Last")[0].removeprefix("Downloads ")
+    description = describe(chart)
+    subtitle = description.split(". Last")[0].removeprefix("Downloads ")
     parts.append(_text(PAD, PAD + 14, _shorten(title, width - 2 * PAD, 15), "t", size=15, bold=True))
     parts.append(_text(PAD, PAD + 32, _shorten(subtitle, width - 2 * PAD, 11), "m", size=11))
     # The legend may take a quarter of the height, so that the lines keep the most of it.
@@ -146,7 +147,6 @@ def render(chart: Chart, look: ChartLook) -> str:
         empty = f"no downloads by {chart.breakdown} in this range"
         parts.append(_text((left + right) / 2, (top + bottom) / 2, empty, "m", size=12, anchor="middle"))
 
-    description = describe(chart)
     head = (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" role="img" aria-labelledby="title desc" font-family="{FONT}">'
