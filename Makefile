@@ -31,10 +31,14 @@ $(STAMP): requirements.txt pyproject.toml tests/browser/package-lock.json
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null; \
 	  else echo "warning: install docker-compose (Debian: apt-get install docker-compose) to validate docker-compose.yml"; fi
 	@# The browser tests (tests/browser) drive Debian's Chromium through its driver, and run axe-core from npm.
-	@{ command -v chromium && command -v chromedriver && command -v npm; } >/dev/null 2>&1 || \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver npm >/dev/null; \
-	  else echo "warning: install chromium, chromium-driver and npm (Debian: apt-get install ...) for the browser tests"; fi
+	@# Only what is missing: Node.js from another source (NodeSource) brings its own npm, which Debian's conflicts with.
+	@missing="$$(command -v chromium >/dev/null || echo chromium) $$(command -v chromedriver >/dev/null || echo chromium-driver) \
+	  $$(command -v npm >/dev/null || echo npm)"; \
+	  if [ -n "$$(echo $$missing)" ]; then \
+	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	    else echo "warning: install $$missing (Debian: apt-get install $$missing) for the browser tests"; fi; \
+	  fi
 	npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
 	touch $(STAMP)
 
