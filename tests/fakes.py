@@ -28,6 +28,7 @@ from pepy.domain.read_models import (
     ProjectVersionDownloads,
     ReplicaLag,
     SeriesRequest,
+    VersionDay,
     VersionDocuments,
     VersionTotal,
     WindowSums,
@@ -181,7 +182,8 @@ class FakeReadStore(ProjectReadStore):
             )
             for start, end in windows
         ]
-        return ProjectSums(name, project.total, project.base, sums)
+        non_mirror = project.base + sum(n for _, n in totals.values())
+        return ProjectSums(name, project.total, non_mirror, sums)
 
     def category_days(
         self, name: str, breakdown: Breakdown, start: date, end: date, category: str | None, any_category: bool
@@ -257,6 +259,20 @@ class FakeReadStore(ProjectReadStore):
             return None
         days = [day for day in project.day_totals() if day >= FIRST_DAY]
         return ProjectSpan(name, project.total, min(days, default=None), max(days, default=None))
+
+    def version_days(self, name: str, start: date, end: date, mirrors: bool) -> list[VersionDay] | None:
+        project = self._projects.get(name)
+        if project is None:
+            return None
+        counted = 0 if mirrors else 1
+        days = [
+            VersionDay(
+                day, sum(c[counted] for c in counts.values()), {v: c[counted] for v, c in counts.items() if c[counted]}
+            )
+            for day, counts in sorted(project.versions.items())
+            if start <= day <= end
+        ]
+        return [day for day in days if day.downloads > 0]
 
     def top_versions(self, name: str, start: date, end: date, limit: int) -> list[VersionTotal] | None:
         project = self._projects.get(name)

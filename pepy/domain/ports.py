@@ -28,6 +28,7 @@ from pepy.domain.read_models import (
     ProjectVersionDownloads,
     ReplicaLag,
     SeriesRequest,
+    VersionDay,
     VersionDocuments,
     VersionTotal,
 )
@@ -169,6 +170,11 @@ class ProjectReadStore(ABC):
     @abstractmethod
     def span(self, name: str) -> ProjectSpan | None:
         """A project's total and the first and last days it has downloads on."""
+
+    @abstractmethod
+    def version_days(self, name: str, start: date, end: date, mirrors: bool) -> list[VersionDay] | None:
+        """A project's downloads per day between two days, with mirrors or without, each split by version; days
+        in order, days without downloads left out."""
 
     @abstractmethod
     def top_versions(self, name: str, start: date, end: date, limit: int) -> list[VersionTotal] | None:

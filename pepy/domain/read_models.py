@@ -148,11 +148,13 @@ class WindowSums:
 
 @dataclass(frozen=True)
 class ProjectSums:
-    """A project's all-time figures and its sums over the windows asked for, in the same order."""
+    """A project's all-time figures, with mirrors and without, and its sums over the windows asked for, in the
+    same order. All time without mirrors is the base (downloads before the first imported day, whose mirror share
+    is unknown) plus every stored day's non-mirror downloads."""
 
     name: str
     total_downloads: int
-    base_downloads: int
+    total_non_mirror_downloads: int
     windows: list[WindowSums]
 
 
@@ -179,6 +181,15 @@ class VersionTotal:
 
     version: str
     downloads: int
+
+
+@dataclass(frozen=True)
+class VersionDay:
+    """A day's downloads and their split by version (empty when the day's detail was purged)."""
+
+    day: date
+    downloads: int
+    versions: dict[str, int]
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ ALL = [
     "0005.ci-per-version",
     "0006.compact-version-documents",
     "0007.rankings",
+    "0008.non-mirror-totals",
 ]
 EXPECTED = {
     "projects",
@@ -106,5 +107,8 @@ def test_the_day_documents_migration_fills_every_stored_day_from_its_versions(se
         assert cur.fetchone() == ('{"2.30.0":5,"2.31.0":10}', None)
         cur.execute("SELECT count(*) FILTER (WHERE ci_downloads IS NULL), count(*) FROM version_downloads")
         assert cur.fetchone() == (5, 5)
+        # The all-time totals without mirrors: the base (none here) plus every stored day's.
+        cur.execute("SELECT name, total_non_mirror_downloads FROM projects ORDER BY name")
+        assert cur.fetchall() == [("flask", 7), ("requests", 22)]
     conn.close()
     reset_schema(server_url, schema, create=False)

@@ -101,16 +101,19 @@ def test_totals_equal_base_plus_days_after_any_sequence(container, db):
     for n in range(6):
         rows = day_rows("requests", {"2.31.0": (n * 3 + 1, n, 0)})
         run_import(container, {DAY: rows} if n % 2 else {NEXT: rows}, day=DAY if n % 2 else NEXT)
+    run_import(container, {NEXT: day_rows("flask", {"3.0": (4, 2, 0)})}, day=NEXT)
     loader(LoadBaseTotals([(ProjectName("Requests"), Downloads(500))]))
     conn = psycopg2.connect(db)
     with conn, conn.cursor() as cur:
         cur.execute(
-            """SELECT p.total_downloads, p.base_downloads + coalesce(sum(d.downloads), 0)
-               FROM projects p LEFT JOIN project_days d ON d.project_id = p.id GROUP BY p.id"""
+            """SELECT p.name, p.total_downloads, p.base_downloads + coalesce(sum(d.downloads), 0),
+                      p.total_non_mirror_downloads, p.base_downloads + coalesce(sum(d.non_mirror_downloads), 0)
+               FROM projects p LEFT JOIN project_days d ON d.project_id = p.id GROUP BY p.id ORDER BY 1"""
         )
-        ((total, expected),) = cur.fetchall()
+        found = cur.fetchall()
     conn.close()
-    assert total == expected == 500 + (5 * 3 + 1) + (4 * 3 + 1)
+    # The last run of NEXT replaced requests' day by flask's: requests keeps DAY's n=5 and the base.
+    assert found == [("flask", 4, 4, 2, 2), ("requests", 516, 516, 505, 505)]
 
 
 def new_versions(url: str) -> dict:
@@ -200,6 +203,42 @@ def test_a_version_series_and_top_versions_read_from_the_day_documents_equal_the
         for limit in (2, 100):
             listed = read_store.top_versions("requests", start, end, limit)
             assert [(v.version, v.downloads) for v in listed] == ranked[:limit], (start, end, limit)
+
+
+def test_version_days_with_and_without_mirrors_equal_the_version_rows(container, db):
+    rng = random.Random(9090)
+    days = [DAY - timedelta(days=n) for n in range(6)]
+    for day in days[1:]:
+        chosen = rng.sample(["1.0", "1.1", "2.0", 'odd"name'], rng.randint(1, 4))
+        counts = {}
+        for version in chosen:
+            downloads = rng.randint(1, 50)
+            counts[version] = (downloads, rng.randint(0, downloads), 0)
+        run_import(container, {day: day_rows("requests", counts)}, day=day)
+    run_import(container, {DAY: day_rows("flask", {"1.0": (3, 3, 0)})}, day=DAY)
+    conn = psycopg2.connect(db)
+    with conn, conn.cursor() as cur:
+        cur.execute(
+            "SELECT v.day, v.version, v.downloads, v.non_mirror_downloads FROM version_downloads v "
+            "JOIN projects p ON p.id = v.project_id WHERE p.name = 'requests' ORDER BY 1, 2"
+        )
+        rows = cur.fetchall()
+    conn.close()
+    read_store = container.read_store()
+    for start, end in ((days[-1], DAY), (days[4], days[2]), (DAY, DAY)):
+        for mirrors, column in ((True, 2), (False, 3)):
+            expected: dict[date, dict[str, int]] = {}
+            for row in rows:
+                if start <= row[0] <= end and row[column] > 0:
+                    expected.setdefault(row[0], {})[row[1]] = row[column]
+            found = read_store.version_days("requests", start, end, mirrors)
+            assert [(d.day, d.downloads, d.versions) for d in found] == [
+                (day, sum(versions.values()), versions) for day, versions in sorted(expected.items())
+            ], (start, end, mirrors)
+    assert read_store.version_days("flask", days[-1], days[1], True) == []
+    assert read_store.version_days("flask", days[-1], days[1], False) == []
+    assert read_store.version_days("nothing-here", days[-1], DAY, True) is None
+    assert read_store.version_days("nothing-here", days[-1], DAY, False) is None
 
 
 def test_totals_are_64_bit(container, db):

@@ -91,6 +91,27 @@ def test_a_breakdown_draws_the_top_categories_and_other_sums_the_rest():
     assert sum(drawn.lines[2].values) == 7
 
 
+@pytest.mark.parametrize("mirrors", [True, False])
+@pytest.mark.parametrize("granularity", list(Granularity))
+def test_a_version_chart_equals_the_v3_version_series_with_or_without_mirrors(mirrors, granularity):
+    chart_range = ChartRange(date(2026, 9, 20), LAST_DAY)
+    drawn = chart(breakdown=Breakdown.VERSION, top=3, range=chart_range, granularity=granularity, mirrors=mirrors)
+    series = v3_series(
+        start=chart_range.start, end=LAST_DAY, granularity=granularity, breakdown=Breakdown.VERSION, mirrors=mirrors
+    )
+
+    totals: dict[str, int] = {}
+    for point in series.points:
+        for version, downloads in point.categories.items():
+            totals[version] = totals.get(version, 0) + downloads
+    top = sorted(totals, key=lambda version: (-totals[version], version))[:3]
+    assert [line.label for line in drawn.lines] == [*top, "other"]
+    assert drawn.days == [p.start for p in series.points] and drawn.partial == [p.partial for p in series.points]
+    for index, point in enumerate(series.points):
+        assert [line.values[index] for line in drawn.lines[:3]] == [point.categories.get(v, 0) for v in top]
+        assert sum(line.values[index] for line in drawn.lines) == point.downloads
+
+
 def test_categories_tie_by_name_the_null_category_is_unknown_and_no_other_when_nothing_is_left():
     drawn = chart(breakdown=Breakdown.SYSTEM, range=ChartRange(period="30d"))
     assert [(line.label, sum(line.values)) for line in drawn.lines] == [("Linux", 13), ("unknown", 3), ("Windows", 3)]

@@ -3,6 +3,7 @@ apart."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
@@ -11,20 +12,21 @@ from pepy.application.queries.common import (
     InvalidParameter,
     ReadHandler,
     check_day,
+    check_range,
     open_start,
     project_name,
 )
 from pepy.application.queries.v3 import (
-    MAX_SERIES_POINTS,
     DownloadSeries,
     GetDownloadSeries,
     GetDownloadSeriesHandler,
     bucket_start,
     buckets,
+    series_points,
 )
 from pepy.domain.downloads import FIRST_DAY, Breakdown
 from pepy.domain.errors import ProjectNotFound
-from pepy.domain.read_models import Granularity, SeriesBreakdown, SeriesRequest
+from pepy.domain.read_models import Granularity, SeriesBreakdown
 
 # A chart's range when it is named rather than given by start and end; "all" is the project's stored days.
 PERIOD_DAYS = {"30d": 30, "90d": 90, "1y": 365}
@@ -208,20 +210,33 @@ class GetProjectChartHandler(_ChartHandler):
     ) -> tuple[DownloadSeries, list[ChartLine]]:
         """The top versions of the range (by their downloads), per bucket, and "other": the total less them.
 
-        A project can have thousands of versions a day: reading only the top ones keeps the chart within the
-        series' cap and cheap, where the whole breakdown would be hundreds of thousands of points.
+        One read of the range's days, each with its split by version, ranks the versions and sums the buckets: a
+        project can have thousands of versions a day, and only the top ones become lines.
         """
-        ranked = self._store.top_versions(name, start, end, top + 1)
-        if ranked is None:
+        check_day("start", start, self._clock())
+        check_range(start, end, MAX_SERIES_DAYS)
+        days = self._store.version_days(name, start, end, mirrors)
+        if days is None:
             raise ProjectNotFound(name)
-        shown = tuple(v.version for v in ranked[:top])
-        total = self._series(GetDownloadSeries(name, start, end, granularity, None, None, mirrors))
-        request = SeriesRequest(name, start, end, granularity, Breakdown.VERSION, shown, mirrors, MAX_SERIES_POINTS)
-        found = {(bucket, version): n for bucket, version, n in self._store.series(request) or []}
-        buckets_of = [bucket_start(p.start, granularity) for p in total.points]
-        lines = [ChartLine(v, [found.get((b, v), 0) for b in buckets_of]) for v in shown]
+        sums: dict[str, int] = defaultdict(int)
+        for day in days:
+            for version, downloads in day.versions.items():
+                sums[version] += downloads
+        ranked = sorted(sums, key=lambda version: (-sums[version], version))
+        shown = ranked[:top]
+        totals: dict[date, int] = defaultdict(int)
+        by_version: dict[tuple[date, str], int] = defaultdict(int)
+        for day in days:
+            bucket = bucket_start(day.day, granularity)
+            totals[bucket] += day.downloads
+            for version in shown:
+                by_version[bucket, version] += day.versions.get(version, 0)
+        points = series_points(start, end, granularity, [(b, None, n) for b, n in totals.items()], split=False)
+        total = DownloadSeries(name, start, end, granularity, None, mirrors, None, points)
+        buckets_of = [bucket_start(p.start, granularity) for p in points]
+        lines = [ChartLine(v, [by_version[b, v] for b in buckets_of]) for v in shown]
         if len(ranked) > top:
-            rest = [p.downloads - sum(line.values[i] for line in lines) for i, p in enumerate(total.points)]
+            rest = [p.downloads - sum(line.values[i] for line in lines) for i, p in enumerate(points)]
             lines.append(ChartLine(OTHER, rest, other=True))
         return total, lines
 

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from pepy.application.queries.charts import Chart, GetProjectChart, GetProjectChartHandler
 from pepy.application.queries.common import WINDOW_DAYS, ReadHandler, project_name, window
-from pepy.domain.downloads import FIRST_DAY
 from pepy.domain.errors import ProjectNotFound
 from pepy.domain.model import newest_first
 from pepy.domain.read_models import VersionTotal, WindowSums
@@ -20,9 +19,9 @@ class ProjectPage:
     """A project's figures for its page.
 
     `downloads` maps "last_day", "last_week", "last_month" and "all_time" to the sums with and without mirrors
-    (all time without mirrors: the base, whose mirror share is unknown, plus every stored day's non-mirror
-    downloads, as badges count it). `versions` are the range's most downloaded versions, newest first in PEP 440
-    order (strings that are not PEP 440 versions last); `more_versions` says that the range has others.
+    (all time as ProjectSums has it, as badges count it). `versions` are the range's most downloaded versions,
+    newest first in PEP 440 order (strings that are not PEP 440 versions last); `more_versions` says that the
+    range has others.
     """
 
     name: str
@@ -52,13 +51,12 @@ class GetProjectPageHandler(ReadHandler):
         chart = self._chart(query.chart)
         end = self.last_day()
         windows = [window(end, days) for days in WINDOW_DAYS.values()]
-        sums = self._store.sums(name, [*windows, (FIRST_DAY, end)])
+        sums = self._store.sums(name, windows)
         versions = self._store.top_versions(name, chart.start, chart.end, MAX_PAGE_VERSIONS + 1)
         if sums is None or versions is None:
             raise ProjectNotFound(name)
-        *recent, stored = sums.windows
-        downloads = {f"last_{period}": total for period, total in zip(WINDOW_DAYS, recent, strict=True)}
-        downloads["all_time"] = WindowSums(sums.total_downloads, sums.base_downloads + stored.non_mirror_downloads)
+        downloads = {f"last_{period}": total for period, total in zip(WINDOW_DAYS, sums.windows, strict=True)}
+        downloads["all_time"] = WindowSums(sums.total_downloads, sums.total_non_mirror_downloads)
         shown = {v.version: v for v in versions[:MAX_PAGE_VERSIONS]}
         ordered = [shown[v] for v in newest_first(shown)]
         return ProjectPage(name, downloads, chart, ordered, len(versions) > MAX_PAGE_VERSIONS)

@@ -77,23 +77,18 @@ class GetBadgeCount:
 
 
 class GetBadgeCountHandler(ReadHandler):
-    """Total from the all-time figure; month and week from the day totals ending on the last imported day.
-
-    Without mirrors, the total is the base (downloads before the first imported day, whose mirror share is
-    unknown) plus every stored day's non-mirror downloads.
-    """
+    """Total from the all-time figures (with mirrors or without, as ProjectSums has them); month and week from the
+    day totals ending on the last imported day."""
 
     def __call__(self, query: GetBadgeCount) -> int:
         name = project_name(query.name)
         end = self.last_day()
-        span = (FIRST_DAY, end) if query.period is Period.TOTAL else window(end, WINDOW_DAYS[query.period.value])
-        # The all-time total with mirrors is stored as such: no day needs reading.
-        found = self._store.sums(name, [] if query.period is Period.TOTAL and query.mirrors else [span])
+        # The all-time totals are stored as such: no day needs reading.
+        windows = [] if query.period is Period.TOTAL else [window(end, WINDOW_DAYS[query.period.value])]
+        found = self._store.sums(name, windows)
         if found is None:
             raise ProjectNotFound(name)
         if query.period is Period.TOTAL:
-            return (
-                found.total_downloads if query.mirrors else found.base_downloads + found.windows[0].non_mirror_downloads
-            )
+            return found.total_downloads if query.mirrors else found.total_non_mirror_downloads
         sums = found.windows[0]
         return sums.downloads if query.mirrors else sums.non_mirror_downloads

@@ -175,26 +175,35 @@ class GetDownloadSeriesHandler(ReadHandler):
                 f"the answer would exceed {MAX_SERIES_POINTS} points; "
                 "shorten the range, use a coarser granularity or filter versions",
             )
-        by_bucket: dict[date, dict[str | None, int]] = {}
-        for bucket, category, downloads in rows:
-            by_bucket.setdefault(bucket, {})[category] = downloads
-        points = []
-        for bucket_start, bucket_end in buckets(start, end, query.granularity):
-            found = by_bucket.get(bucket_start, {})
-            first, last = max(bucket_start, start), min(bucket_end, end)
-            points.append(
-                SeriesPoint(
-                    period=period_label(bucket_start, query.granularity),
-                    start=first,
-                    end=last,
-                    partial=(first, last) != (bucket_start, bucket_end),
-                    downloads=sum(found.values()),
-                    categories=found if query.breakdown else {},
-                )
-            )
+        points = series_points(start, end, query.granularity, rows, split=query.breakdown is not None)
         return DownloadSeries(
             name, start, end, query.granularity, query.breakdown, query.mirrors, query.versions, points
         )
+
+
+def series_points(
+    start: date, end: date, granularity: Granularity, rows: list[tuple[date, str | None, int]], split: bool
+) -> list[SeriesPoint]:
+    """Every bucket of the range from (bucket's first day, category, downloads) rows, zero where a bucket has
+    none; `split` keeps each point's categories."""
+    by_bucket: dict[date, dict[str | None, int]] = {}
+    for bucket, category, downloads in rows:
+        by_bucket.setdefault(bucket, {})[category] = downloads
+    points = []
+    for first_day, last_day in buckets(start, end, granularity):
+        found = by_bucket.get(first_day, {})
+        first, last = max(first_day, start), min(last_day, end)
+        points.append(
+            SeriesPoint(
+                period=period_label(first_day, granularity),
+                start=first,
+                end=last,
+                partial=(first, last) != (first_day, last_day),
+                downloads=sum(found.values()),
+                categories=found if split else {},
+            )
+        )
+    return points
 
 
 def bucket_start(day: date, granularity: Granularity) -> date:

@@ -283,6 +283,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--fresh", action="store_true", help="drop and reload the bench database")
     parser.add_argument("--database", default=DATABASE, help="the bench database's name")
+    parser.add_argument("--only", help="the loads to run, by name, separated by commas (default: all)")
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (Debian: apt-get install -y wrk)")
@@ -319,6 +320,11 @@ def main(argv: list[str] | None = None) -> None:
         ("page one client", 1, lambda: page_paths, ""),
         ("page uncached", 1, lambda: [PAGE.format(respelled(n, rng)) for n in names], ""),
     ]
+    if args.only:
+        chosen = set(args.only.split(","))
+        if unknown := chosen - {endpoint for endpoint, _, _, _ in loads}:
+            raise SystemExit(f"--only: no load named {', '.join(sorted(unknown))}")
+        loads = [load for load in loads if load[0] in chosen]
     results: dict[str, list[dict]] = {endpoint: [] for endpoint, _, _, _ in loads}
     heavy, heavy_pro = [], []
     top_lists: dict[int, list[dict]] = {30: [], 365: []}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from datetime import date
 
+import orjson
 from psycopg2 import sql
 
 from pepy.application.queries.common import MAX_LIMIT
@@ -30,6 +31,7 @@ from pepy.domain.read_models import (
     ProjectVersionDownloads,
     RankedProject,
     SeriesRequest,
+    VersionDay,
     VersionDocuments,
     VersionTotal,
     WindowSums,
@@ -99,6 +101,20 @@ WHERE r.ranking = %(name)s
 GROUP BY r.ranking
 """
 
+# A day's total and its version document, one row per day; a project without days is one row of NULLs.
+_VERSION_DAYS = """
+SELECT d.day, d.downloads, d.versions_json FROM projects p
+LEFT JOIN project_days d ON d.project_id = p.id AND d.day BETWEEN %(start)s AND %(end)s
+WHERE p.name = %(name)s ORDER BY d.day
+"""
+# Without mirrors the documents do not serve: the version rows themselves, beside each day's total.
+_NON_MIRROR_VERSION_DAYS = """
+SELECT d.day, d.non_mirror_downloads, v.version, v.non_mirror_downloads FROM project_days d
+LEFT JOIN version_downloads v ON v.project_id = d.project_id AND v.day = d.day AND v.day BETWEEN %(start)s AND %(end)s
+WHERE d.project_id = %(id)s AND d.day BETWEEN %(start)s AND %(end)s AND d.non_mirror_downloads > 0
+ORDER BY d.day
+"""
+
 _BUCKETS = {
     Granularity.DAY: sql.SQL("day"),
     Granularity.WEEK: sql.SQL("date_trunc('week', day::timestamp)::date"),
@@ -152,7 +168,7 @@ class PostgresProjectReadStore(ProjectReadStore):
 
     def sums(self, name: str, windows: list[tuple[date, date]]) -> ProjectSums | None:
         if not windows:
-            query = sql.SQL("SELECT total_downloads, base_downloads FROM projects WHERE name = {}").format(
+            query = sql.SQL("SELECT total_downloads, total_non_mirror_downloads FROM projects WHERE name = {}").format(
                 sql.Literal(name)
             )
         else:
@@ -164,7 +180,7 @@ class PostgresProjectReadStore(ProjectReadStore):
                     sql.SQL("coalesce(sum(d.non_mirror_downloads) {}, 0)::bigint").format(within),
                 ]
             query = sql.SQL(
-                """SELECT p.total_downloads, p.base_downloads, {sums} FROM projects p
+                """SELECT p.total_downloads, p.total_non_mirror_downloads, {sums} FROM projects p
                    LEFT JOIN project_days d ON d.project_id = p.id AND d.day BETWEEN {start} AND {end}
                    WHERE p.name = {name} GROUP BY p.id"""
             ).format(
@@ -265,6 +281,30 @@ class PostgresProjectReadStore(ProjectReadStore):
             )
             row = cur.fetchone()
         return None if row is None else ProjectSpan(name, *row)
+
+    def version_days(self, name: str, start: date, end: date, mirrors: bool) -> list[VersionDay] | None:
+        with self._pool.connection() as conn, conn.cursor() as cur:
+            if mirrors:
+                # The day documents v2 serves: one index range over a few monthly partitions, parsed here.
+                cur.execute(_VERSION_DAYS, {"name": name, "start": start, "end": end})
+                rows = cur.fetchall()
+                if not rows:
+                    return None
+                return [
+                    VersionDay(day, downloads, orjson.loads(document) if document else {})
+                    for day, downloads, document in rows
+                    if day is not None and downloads > 0
+                ]
+            project_id = _project_id(cur, name)
+            if project_id is None:
+                return None
+            cur.execute(_NON_MIRROR_VERSION_DAYS, {"id": project_id, "start": start, "end": end})
+            days: dict[date, VersionDay] = {}
+            for day, downloads, version, count in cur:
+                found = days.setdefault(day, VersionDay(day, downloads, {}))
+                if version is not None and count > 0:
+                    found.versions[version] = count
+            return list(days.values())
 
     def top_versions(self, name: str, start: date, end: date, limit: int) -> list[VersionTotal] | None:
         with self._pool.connection() as conn, conn.cursor() as cur:

@@ -91,14 +91,17 @@ LEFT JOIN version_downloads before
 GROUP BY v.project_id;
 RESET enable_nestloop;
 
-UPDATE projects p SET total_downloads = p.total_downloads + d.change
+UPDATE projects p SET total_downloads = p.total_downloads + d.change,
+                      total_non_mirror_downloads = p.total_non_mirror_downloads + d.non_mirror_change
 FROM (
     SELECT coalesce(n.project_id, o.project_id) AS project_id,
-           coalesce(n.downloads, 0) - coalesce(o.downloads, 0) AS change
+           coalesce(n.downloads, 0) - coalesce(o.downloads, 0) AS change,
+           coalesce(n.non_mirror_downloads, 0) - coalesce(o.non_mirror_downloads, 0) AS non_mirror_change
     FROM new_days n
-    FULL JOIN (SELECT project_id, downloads FROM project_days WHERE day = %(day)s) o USING (project_id)
+    FULL JOIN (SELECT project_id, downloads, non_mirror_downloads FROM project_days WHERE day = %(day)s) o
+         USING (project_id)
 ) d
-WHERE p.id = d.project_id AND d.change <> 0;
+WHERE p.id = d.project_id AND (d.change <> 0 OR d.non_mirror_change <> 0);
 
 DELETE FROM project_days WHERE day = %(day)s;
 INSERT INTO project_days (project_id, day, downloads, non_mirror_downloads, pip_downloads, versions_json,
@@ -254,6 +257,8 @@ class PostgresDownloadsRepository(DownloadsRepository):
                 """INSERT INTO projects (name) SELECT s.name FROM staged_bases s
                    WHERE NOT EXISTS (SELECT 1 FROM projects p WHERE p.name = s.name) ON CONFLICT DO NOTHING;
                    UPDATE projects p SET total_downloads = p.total_downloads - p.base_downloads + s.base,
+                                         total_non_mirror_downloads =
+                                             p.total_non_mirror_downloads - p.base_downloads + s.base,
                                          base_downloads = s.base
                    FROM staged_bases s WHERE p.name = s.name"""
             )

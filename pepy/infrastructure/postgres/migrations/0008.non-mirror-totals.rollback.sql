@@ -1,0 +1,1 @@
+ALTER TABLE projects DROP COLUMN total_non_mirror_downloads;
