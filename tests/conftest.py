@@ -98,7 +98,10 @@ def clean(url: str) -> None:
         )
         for (name,) in cur.fetchall():
             cur.execute(f'DROP TABLE "{name}"')
-        cur.execute("TRUNCATE projects, imports, api_keys, rate_limits, rankings, ranked_projects RESTART IDENTITY")
+        cur.execute(
+            "TRUNCATE projects, imports, api_keys, rate_limits, rankings, ranked_projects, month_compactions "
+            "RESTART IDENTITY"
+        )
     conn.close()
 
 

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from pepy.domain.downloads import days_between, validate_import_day
+from pepy.domain.downloads import CompactedMonth, days_between, validate_import_day
 from pepy.domain.errors import DomainError, InvalidImport
 from pepy.domain.model import Downloads, ProjectName
 from pepy.domain.ports import Clock, DownloadsRepository, DownloadsSource, ImportLedger
@@ -138,9 +138,41 @@ class RefreshRankingsHandler:
         return result
 
 
+@dataclass(frozen=True)
+class CompactMonths:
+    """Rewrite, in project order, the months of day totals that ended a while ago and changed since their last
+    rewrite, a few per run."""
+
+
+class CompactMonthsHandler:
+    """Keeps each project's days of a finished month together on disk, so that a read of a range touches a few
+    blocks instead of one per day.
+
+    A month is left alone until COMPACT_AFTER_DAYS after its end, past the daily run's re-imports of late rows;
+    at most MONTHS_PER_RUN are rewritten per run, so that a first run over years of months spreads over days. A
+    rewrite that fails changes nothing, and is logged: the next run tries again.
+    """
+
+    COMPACT_AFTER_DAYS = 7
+    MONTHS_PER_RUN = 3
+
+    def __init__(self, repository: DownloadsRepository, clock: Clock):
+        self._repository = repository
+        self._clock = clock
+
+    def __call__(self, command: CompactMonths) -> list[CompactedMonth]:
+        ended_before = self._clock() - timedelta(days=self.COMPACT_AFTER_DAYS)
+        try:
+            return self._repository.compact_months(ended_before, self.MONTHS_PER_RUN)
+        except Exception:
+            log.exception("month compaction failed; the next run tries again")
+            return []
+
+
 @contextlib.contextmanager
-def rankings_refreshed_after(refresh: RefreshRankingsHandler) -> Iterator[list[ImportResult]]:
-    """Collects an import run's results; when the run ends, rebuilds the rankings if it imported any day.
+def maintained_after(refresh: RefreshRankingsHandler, compact: CompactMonthsHandler) -> Iterator[list[ImportResult]]:
+    """Collects an import run's results; when the run ends, rebuilds the rankings if it imported any day, then
+    rewrites the finished months that need it.
 
     Also when a later day failed: the days before it are stored, and one failing day must not keep every
     ranking from moving. A refresh that fails then is logged, and the day's error is what the run raises.
@@ -157,6 +189,7 @@ def rankings_refreshed_after(refresh: RefreshRankingsHandler) -> Iterator[list[I
         raise
     if results:
         refresh(RefreshRankings())
+        compact(CompactMonths())
 
 
 @dataclass(frozen=True)
@@ -175,11 +208,17 @@ class ImportRangeHandler:
     rebuilds the rankings once."""
 
     def __init__(
-        self, ledger: ImportLedger, import_day: ImportDayHandler, refresh_rankings: RefreshRankingsHandler, clock: Clock
+        self,
+        ledger: ImportLedger,
+        import_day: ImportDayHandler,
+        refresh_rankings: RefreshRankingsHandler,
+        compact_months: CompactMonthsHandler,
+        clock: Clock,
     ):
         self._ledger = ledger
         self._import_day = import_day
         self._refresh_rankings = refresh_rankings
+        self._compact_months = compact_months
         self._clock = clock
 
     def days_to_import(self, command: ImportRange) -> list[date]:
@@ -194,7 +233,7 @@ class ImportRangeHandler:
         return days
 
     def __call__(self, command: ImportRange, days: Iterable[date] | None = None) -> Iterator[ImportResult]:
-        with rankings_refreshed_after(self._refresh_rankings) as results:
+        with maintained_after(self._refresh_rankings, self._compact_months) as results:
             for day in self.days_to_import(command) if days is None else days:
                 results.append(self._import_day(ImportDay(day, command.source, command.path)))
                 yield results[-1]
@@ -222,12 +261,14 @@ class ImportDailyHandler:
         ledger: ImportLedger,
         import_day: ImportDayHandler,
         refresh_rankings: RefreshRankingsHandler,
+        compact_months: CompactMonthsHandler,
         clock: Clock,
     ):
         self._repository = repository
         self._ledger = ledger
         self._import_day = import_day
         self._refresh_rankings = refresh_rankings
+        self._compact_months = compact_months
         self._clock = clock
 
     def days_to_import(self, command: ImportDaily) -> list[date]:
@@ -249,7 +290,7 @@ class ImportDailyHandler:
         with self._repository.exclusive_lock(self.LOCK, wait=command.wait) as acquired:
             if not acquired:
                 raise ImportAlreadyRunning("Another daily import is running; this run changed nothing")
-            with rankings_refreshed_after(self._refresh_rankings) as results:
+            with maintained_after(self._refresh_rankings, self._compact_months) as results:
                 for day in self.days_to_import(command):
                     results.append(self._import_day(ImportDay(day, command.source, command.path)))
             return results

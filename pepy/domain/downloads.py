@@ -73,3 +73,12 @@ def days_between(start: date, end: date) -> list[date]:
     if end < start:
         raise InvalidImport(f"The end {end} is before the start {start}")
     return [start + timedelta(days=n) for n in range((end - start).days + 1)]
+
+
+@dataclass(frozen=True)
+class CompactedMonth:
+    """A month of day totals rewritten in project order: its first day, the rows it holds, and the seconds it took."""
+
+    month: date
+    rows: int
+    seconds: float

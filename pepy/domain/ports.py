@@ -12,7 +12,7 @@ from contextlib import AbstractContextManager
 from datetime import date, datetime
 
 from pepy.domain.access import ApiKey, Charge, Decision, Tier
-from pepy.domain.downloads import Breakdown, DayExport, DayRow
+from pepy.domain.downloads import Breakdown, CompactedMonth, DayExport, DayRow
 from pepy.domain.model import Downloads, ProjectName
 from pepy.domain.rankings import Ranking, RankingsBuilt
 from pepy.domain.read_models import (
@@ -70,6 +70,12 @@ class DownloadsRepository(ABC):
     @abstractmethod
     def purge_before(self, day: date) -> None:
         """Drop per-version and breakdown rows older than the day; day totals are kept forever."""
+
+    @abstractmethod
+    def compact_months(self, ended_before: date, limit: int) -> list[CompactedMonth]:
+        """Rewrite the day totals of up to `limit` months that ended before the day and changed since they were last
+        rewritten (newest first), so that each project's days of a month lie together; reads of a project's range
+        then touch a few blocks rather than one per day."""
 
     @abstractmethod
     def refresh_rankings(self, rankings: Sequence[Ranking]) -> RankingsBuilt | None:

@@ -95,11 +95,13 @@ class Container(containers.DeclarativeContainer):
         retention_days=config.retention_days,
     )
     refresh_rankings = providers.Factory(commands.RefreshRankingsHandler, repository=repository)
+    compact_months = providers.Factory(commands.CompactMonthsHandler, repository=repository, clock=clock)
     import_range = providers.Factory(
         commands.ImportRangeHandler,
         ledger=ledger,
         import_day=import_day,
         refresh_rankings=refresh_rankings,
+        compact_months=compact_months,
         clock=clock,
     )
     import_daily = providers.Factory(
@@ -108,6 +110,7 @@ class Container(containers.DeclarativeContainer):
         ledger=ledger,
         import_day=import_day,
         refresh_rankings=refresh_rankings,
+        compact_months=compact_months,
         clock=clock,
     )
     load_base_totals = providers.Factory(commands.LoadBaseTotalsHandler, repository=repository)

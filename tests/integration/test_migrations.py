@@ -17,6 +17,7 @@ ALL = [
     "0006.compact-version-documents",
     "0007.rankings",
     "0008.non-mirror-totals",
+    "0009.month-compactions",
 ]
 EXPECTED = {
     "projects",
@@ -28,6 +29,7 @@ EXPECTED = {
     "rate_limits",
     "rankings",
     "ranked_projects",
+    "month_compactions",
 }
 
 

@@ -34,7 +34,7 @@ from pathlib import Path
 
 import psycopg2
 
-from pepy.application.commands import RefreshRankings, RefreshRankingsHandler
+from pepy.application.commands import CompactMonths, CompactMonthsHandler, RefreshRankings, RefreshRankingsHandler
 from pepy.domain.access import hash_secret
 from pepy.domain.downloads import Breakdown, DayRow
 from pepy.infrastructure.bench.database import prepare_database
@@ -263,13 +263,17 @@ def top_list_latency(base: str, days: int, limits: Iterator[int], requests: int)
     return {"p50": statistics.median(timings), "max": timings[-1], "rows": rows}
 
 
-def refresh_rankings(url: str) -> None:
-    """Build the rankings, as an import run's end does, unless they are current; prints how long it took."""
+def maintain(url: str) -> None:
+    """What an import run's end does: build the rankings unless they are current, and rewrite the months that ended
+    a week ago in project order; prints how long each took."""
     pool = ConnectionPool(url, max_connections=2)
-    refreshed = RefreshRankingsHandler(PostgresDownloadsRepository(pool))(RefreshRankings(only_if_stale=True))
-    pool.close()
+    repository = PostgresDownloadsRepository(pool)
+    refreshed = RefreshRankingsHandler(repository)(RefreshRankings(only_if_stale=True))
     if refreshed is not None:
         print(f"rankings built in {refreshed.seconds:.1f} s", flush=True)
+    for month in CompactMonthsHandler(repository, lambda: datetime.now(UTC).date())(CompactMonths()):
+        print(f"{month.month:%Y-%m} compacted: {month.rows} rows in {month.seconds:.1f} s", flush=True)
+    pool.close()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -293,7 +297,7 @@ def main(argv: list[str] | None = None) -> None:
     yesterday = datetime.now(UTC).date() - timedelta(days=1)
     print(f"loading {args.projects} projects x {args.days} days (+ {HEAVY}: {args.heavy_versions} versions)")
     load(url, args.projects, args.days, args.heavy_versions, yesterday)
-    refresh_rankings(url)
+    maintain(url)
     keys = PostgresApiKeyRepository(ConnectionPool(url, max_connections=1))
     if keys.find_active(hash_secret(PRO_SECRET)) is None:
         keys.add("bench-pro", hash_secret(PRO_SECRET), "pro", ("read", "pro"))

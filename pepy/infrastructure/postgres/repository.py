@@ -12,11 +12,12 @@ import psycopg2
 import psycopg2.errors
 from psycopg2 import sql
 
-from pepy.domain.downloads import Breakdown, DayRow
+from pepy.domain.downloads import Breakdown, CompactedMonth, DayRow
 from pepy.domain.errors import InvalidImport
 from pepy.domain.model import PROJECT_NAME_MAX_LENGTH, Downloads, ProjectName
 from pepy.domain.ports import DownloadsRepository
 from pepy.domain.rankings import Ranking, RankingsBuilt
+from pepy.infrastructure.postgres import compaction
 from pepy.infrastructure.postgres import rankings as ranking_sql
 from pepy.infrastructure.postgres.copy import CopyStream, copy_line
 from pepy.infrastructure.postgres.pool import ConnectionPool
@@ -112,6 +113,9 @@ FROM new_days
 ORDER BY project_id;
 """
 
+# A written day's month is no longer in project order (compaction.py): the next run rewrites it again.
+_MONTH_CHANGED = "DELETE FROM month_compactions WHERE month = date_trunc('month', %(day)s::date)::date"
+
 # The next day's new versions are relative to this day: refreshed when this day is replaced after it (a re-run,
 # or a gap filled in).
 _REFRESH_NEXT_NEW_VERSIONS = """
@@ -179,6 +183,7 @@ class PostgresDownloadsRepository(DownloadsRepository):
             phase.done("category_downloads", categories.rows)
             cur.execute(sql.SQL(_REPLACE_PROJECT_DAYS).format(versions=sql.Identifier(versions.new)), {"day": day})
             project_rows = cur.rowcount
+            cur.execute(_MONTH_CHANGED, {"day": day})
             cur.execute(sql.SQL(_REFRESH_NEXT_NEW_VERSIONS).format(versions=sql.Identifier(versions.new)), {"day": day})
             phase.done("project_days", project_rows)
             written = versions.rows + categories.rows + project_rows
@@ -277,14 +282,26 @@ class PostgresDownloadsRepository(DownloadsRepository):
             with self._pool.connection() as conn, conn.cursor() as cur:
                 # The day's per-version documents are its detail too: they go with its version partition.
                 if name.startswith("version_downloads_"):
+                    # As an import of the day would: a month's rewrite holds this lock while it copies the month.
+                    cur.execute(
+                        "SELECT pg_advisory_xact_lock(%s, hashtext(current_schema() || ':' || %s))",
+                        (LOCK_NAMESPACE, f"pepy-replace:{name[-8:-4]}-{name[-4:-2]}-{name[-2:]}"),
+                    )
                     cur.execute(
                         "UPDATE project_days SET versions_json = NULL, versions_without_ci_json = NULL, "
                         "new_versions = NULL WHERE day = to_date(%s, 'YYYYMMDD')",
                         (name[-8:],),
                     )
+                    cur.execute(_MONTH_CHANGED, {"day": date(int(name[-8:-4]), int(name[-4:-2]), int(name[-2:]))})
                 cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(name)))
         if expired:
             log.info("retention dropped partitions", extra={"partitions": len(expired), "before": day.isoformat()})
+
+    def compact_months(self, ended_before: date, limit: int) -> list[CompactedMonth]:
+        months = compaction.months_to_compact(self._pool, ended_before, limit)
+        done = [compaction.compact_month(self._pool, month, LOCK_NAMESPACE) for month in months]
+        self._analyze(*(f"project_days_{month:%Y%m}" for month in months))
+        return done
 
     def refresh_rankings(self, rankings: Sequence[Ranking]) -> RankingsBuilt | None:
         # One refresh at a time, its snapshot taken once it holds the lock: a refresh that waited for another

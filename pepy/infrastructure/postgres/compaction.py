@@ -1,0 +1,99 @@
+"""Finished months of project_days rewritten in (project_id, day) order (migration 0009).
+
+A day's import appends every project's row of that day, so a project's rows of a month lie in one heap block per
+day; rewritten in order they lie in one or two, and a read of a project's 90 days touches a handful of blocks
+instead of 90. The month is copied aside in order while reads go on from the old copy, then swapped in.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import date, timedelta
+
+from psycopg2 import sql
+
+from pepy.domain.downloads import CompactedMonth
+from pepy.infrastructure.postgres.pool import ConnectionPool
+
+log = logging.getLogger(__name__)
+
+# The same advisory locks as a day's import (repository.LOCK_NAMESPACE, "pepy-replace:<day>").
+_DAY_LOCKS = """
+SELECT pg_advisory_xact_lock(%(namespace)s, hashtext(current_schema() || ':pepy-replace:' || to_char(d, 'YYYY-MM-DD')))
+FROM generate_series(%(first)s::date - 1, %(following)s::date - 1, interval '1 day') d
+ORDER BY d
+"""
+_MONTHS_TO_COMPACT = """
+SELECT to_date(right(c.relname, 6), 'YYYYMM') AS month
+FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+WHERE i.inhparent = 'project_days'::regclass AND c.relname ~ '^project_days_[0-9]{6}$'
+  AND (to_date(right(c.relname, 6), 'YYYYMM') + interval '1 month')::date <= %s
+  AND NOT EXISTS (SELECT 1 FROM month_compactions m WHERE m.month = to_date(right(c.relname, 6), 'YYYYMM'))
+ORDER BY month DESC
+LIMIT %s
+"""
+
+
+def months_to_compact(pool: ConnectionPool, ended_before: date, limit: int) -> list[date]:
+    """The first days of up to `limit` months that ended before the day and changed since their last rewrite,
+    newest first."""
+    with pool.connection() as conn, conn.cursor() as cur:
+        cur.execute(_MONTHS_TO_COMPACT, (ended_before, limit))
+        return [month for (month,) in cur.fetchall()]
+
+
+def compact_month(pool: ConnectionPool, month: date, lock_namespace: int) -> CompactedMonth:
+    """Rewrite one month's partition in project order, in one transaction: all of it, or nothing."""
+    started = time.monotonic()
+    following = (month + timedelta(days=32)).replace(day=1)
+    final = f"project_days_{month:%Y%m}"
+    new = f"{final}_compact"
+    ident, literal = sql.Identifier, sql.Literal
+    with pool.connection() as conn, conn.cursor() as cur:
+        cur.execute("SET LOCAL maintenance_work_mem = '512MB'")
+        # The locks of every import that writes the month (a day's import also writes the next day's row), taken in
+        # day order before the partition's: an import of another month never waits on this rewrite, so the two
+        # cannot deadlock.
+        cur.execute(_DAY_LOCKS, {"namespace": lock_namespace, "first": month, "following": following})
+        cur.execute(sql.SQL("LOCK TABLE {} IN SHARE MODE").format(ident(final)))
+        cur.execute(
+            "SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) FROM pg_attribute "
+            "WHERE attrelid = 'project_days'::regclass AND attnum > 0 AND NOT attisdropped"
+        )
+        columns = sql.SQL(cur.fetchone()[0])
+        cur.execute(
+            sql.SQL(
+                "CREATE TABLE {new} (LIKE project_days INCLUDING DEFAULTS INCLUDING CONSTRAINTS, "
+                "CHECK (day >= {a} AND day < {b}))"
+            ).format(new=ident(new), a=literal(month), b=literal(following))
+        )
+        cur.execute(
+            sql.SQL("INSERT INTO {new} ({columns}) SELECT {columns} FROM {final} ORDER BY project_id, day").format(
+                new=ident(new), columns=columns, final=ident(final)
+            )
+        )
+        rows = cur.rowcount
+        # The parent's indexes, built once over the ordered rows; ATTACH adopts them rather than building its own.
+        cur.execute(sql.SQL("ALTER TABLE {} ADD PRIMARY KEY (project_id, day)").format(ident(new)))
+        cur.execute(sql.SQL("CREATE INDEX ON {} (day)").format(ident(new)))
+        # The swap locks the parent, which queues every read behind it: if it cannot have it soon, the next run
+        # tries again.
+        cur.execute("SET LOCAL lock_timeout = '5s'")
+        cur.execute(sql.SQL("DROP TABLE {}").format(ident(final)))
+        cur.execute(sql.SQL("ALTER TABLE {} RENAME TO {}").format(ident(new), ident(final)))
+        cur.execute(
+            sql.SQL("ALTER TABLE project_days ATTACH PARTITION {} FOR VALUES FROM ({}) TO ({})").format(
+                ident(final), literal(month), literal(following)
+            )
+        )
+        cur.execute(
+            """INSERT INTO month_compactions (month, rows_written) VALUES (%s, %s)
+               ON CONFLICT (month) DO UPDATE SET rows_written = excluded.rows_written, compacted_at = now()""",
+            (month, rows),
+        )
+    compacted = CompactedMonth(month, rows, time.monotonic() - started)
+    log.info(
+        "month compacted", extra={"month": month.isoformat(), "rows": rows, "seconds": round(compacted.seconds, 3)}
+    )
+    return compacted
