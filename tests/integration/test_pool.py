@@ -6,7 +6,7 @@ import psycopg2.extensions
 import pytest
 
 from pepy.domain.errors import DatabaseUnavailable
-from pepy.infrastructure.postgres.pool import ConnectionPool
+from pepy.infrastructure.postgres.pool import ConnectionPool, SessionEnded, rerun_if_session_ended
 from tests.conftest import with_search_path
 
 
@@ -69,4 +69,32 @@ def test_a_database_nobody_migrated_is_unavailable_with_the_fix_named(server_url
         conn.cursor() as cur,
     ):
         cur.execute("SELECT count(*) FROM imports")
+    pool.close()
+
+
+def _ended_part_way(pool: ConnectionPool, calls: list[int]) -> int:
+    # The first call's session is ended by the server during its statement, as a standby ends one in the way of
+    # its replay; the second runs undisturbed.
+    with pool.connection() as conn, conn.cursor() as cur:
+        calls.append(conn.info.backend_pid)
+        if len(calls) == 1:
+            cur.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+        cur.execute("SELECT 42")
+        return cur.fetchone()[0]
+
+
+def test_a_read_whose_session_a_standby_ended_part_way_runs_once_more_on_a_new_connection(db):
+    pool = ConnectionPool(db, max_connections=1, autocommit=True, recovery_conflict_retries=1)
+    calls: list[int] = []
+    assert rerun_if_session_ended(_ended_part_way)(pool, calls) == 42
+    assert len(calls) == 2 and calls[0] != calls[1]
+    pool.close()
+
+
+def test_on_a_primary_an_ended_session_is_unavailable_and_not_run_again(db):
+    pool = ConnectionPool(db, max_connections=1, autocommit=True)
+    calls: list[int] = []
+    with pytest.raises(DatabaseUnavailable) as ended:
+        rerun_if_session_ended(_ended_part_way)(pool, calls)
+    assert not isinstance(ended.value, SessionEnded) and len(calls) == 1
     pool.close()

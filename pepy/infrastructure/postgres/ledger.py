@@ -7,7 +7,7 @@ from datetime import date
 
 from pepy.domain.ports import ImportLedger
 from pepy.domain.read_models import Freshness, LastImport, LedgerEntry, LedgerSummary
-from pepy.infrastructure.postgres.pool import ConnectionPool
+from pepy.infrastructure.postgres.pool import ConnectionPool, rerun_if_session_ended
 from pepy.infrastructure.postgres.repository import DAY_LOCK_PREFIX, LOCK_NAMESPACE
 
 _FRESHNESS = "SELECT max(succeeded_at), max(day) FILTER (WHERE succeeded_at IS NOT NULL) FROM imports"
@@ -62,6 +62,7 @@ class PostgresImportLedger(ImportLedger):
                 (error[:4000], day),
             )
 
+    @rerun_if_session_ended
     def entries(self, start: date, end: date) -> dict[date, LedgerEntry]:
         with self._pool.connection() as conn, conn.cursor() as cur:
             cur.execute(_ENTRIES, (LOCK_NAMESPACE, DAY_LOCK_PREFIX, start, end))
@@ -72,6 +73,7 @@ class PostgresImportLedger(ImportLedger):
                 entries[day] = LedgerEntry(day, source, status, started, finished, rows, billed, error)
             return entries
 
+    @rerun_if_session_ended
     def freshness(self) -> Freshness:
         cached = self._freshness
         if cached is not None and time.monotonic() - cached[0] < self._freshness_ttl_s:
@@ -82,6 +84,7 @@ class PostgresImportLedger(ImportLedger):
         self._freshness = (time.monotonic(), freshness)
         return freshness
 
+    @rerun_if_session_ended
     def summary(self) -> LedgerSummary:
         with self._pool.connection() as conn, conn.cursor() as cur:
             cur.execute(_LAST_IMPORT)

@@ -7,10 +7,12 @@ DatabaseTimeout, so that nothing above the adapters knows the driver.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import select
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import ParamSpec, TypeVar
 
 import psycopg2
 import psycopg2.errors
@@ -20,6 +22,28 @@ import psycopg2.pool
 from pepy.domain.errors import DatabaseTimeout, DatabaseUnavailable
 
 log = logging.getLogger(__name__)
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+class SessionEnded(DatabaseUnavailable):
+    """A hot standby ended the session during a statement: in the way of its replay while the session was sending
+    rows, it cannot cancel only the statement."""
+
+
+def rerun_if_session_ended(read: Callable[P, T]) -> Callable[P, T]:
+    """Decorate a read: run it once more, on a new connection, when a standby ended its session part way. A read
+    changes nothing, so running it again is safe; by then replay has gone past the conflict."""
+
+    @functools.wraps(read)
+    def rerun(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return read(*args, **kwargs)
+        except SessionEnded as error:
+            log.info("read run again after the replica ended its session", extra={"reason": str(error)})
+            return read(*args, **kwargs)
+
+    return rerun
 
 
 class ConnectionPool:
@@ -50,6 +74,7 @@ class ConnectionPool:
         self._read_only = read_only
         self._connect_timeout_s = connect_timeout_s
         self._autocommit = autocommit
+        self._on_standby = bool(recovery_conflict_retries)
         self._cursor_factory = (
             type("RetryingCursor", (_RecoveryConflictRetryingCursor,), {"retries": recovery_conflict_retries})
             if recovery_conflict_retries
@@ -105,6 +130,8 @@ class ConnectionPool:
             raise DatabaseTimeout(str(error).strip()) from error
         except (psycopg2.OperationalError, psycopg2.InterfaceError) as error:
             broken = True
+            if self._on_standby and conn.closed:
+                raise SessionEnded(str(error).strip()) from error
             raise DatabaseUnavailable(str(error).strip()) from error
         except psycopg2.errors.UndefinedTable as error:
             # A database nobody migrated: the operator's fix, not a bug.

@@ -36,7 +36,7 @@ from pepy.domain.read_models import (
     VersionTotal,
     WindowSums,
 )
-from pepy.infrastructure.postgres.pool import ConnectionPool
+from pepy.infrastructure.postgres.pool import ConnectionPool, rerun_if_session_ended
 from pepy.infrastructure.postgres.prepared import PreparedStatements
 
 
@@ -135,6 +135,7 @@ class PostgresProjectReadStore(ProjectReadStore):
         self._top_lock = threading.Lock()
         self._prepared = PreparedStatements()
 
+    @rerun_if_session_ended
     def version_downloads(self, name: str, start: date, end: date) -> ProjectVersionDownloads | None:
         with self._pool.connection() as conn, conn.cursor() as cur:
             statement = _VERSION_DOWNLOADS.replace("$start", _day(start)).replace("$end", _day(end))
@@ -145,12 +146,14 @@ class PostgresProjectReadStore(ProjectReadStore):
         total, downloads_json, versions = row
         return ProjectVersionDownloads(name, total, versions, downloads_json)
 
+    @rerun_if_session_ended
     def version_documents(self, name: str, start: date, end: date, include_ci: bool) -> VersionDocuments | None:
         with self._pool.connection() as conn, conn.cursor() as cur:
             cur.execute(_PRO_DOCUMENTS[include_ci], {"name": name, "start": start, "end": end})
             row = cur.fetchone()
         return None if row is None else VersionDocuments(name, *row)
 
+    @rerun_if_session_ended
     def day_totals(self, name: str, start: date, end: date) -> ProjectDays | None:
         with self._pool.connection() as conn, conn.cursor() as cur:
             cur.execute(
@@ -166,6 +169,7 @@ class PostgresProjectReadStore(ProjectReadStore):
         days = [DayTotal(day, downloads, non_mirror) for _, day, downloads, non_mirror in rows if day is not None]
         return ProjectDays(name, rows[0][0], days)
 
+    @rerun_if_session_ended
     def sums(self, name: str, windows: list[tuple[date, date]]) -> ProjectSums | None:
         if not windows:
             query = sql.SQL("SELECT total_downloads, total_non_mirror_downloads FROM projects WHERE name = {}").format(
@@ -199,6 +203,7 @@ class PostgresProjectReadStore(ProjectReadStore):
             name, row[0], row[1], [WindowSums(figures[i], figures[i + 1]) for i in range(0, len(figures), 2)]
         )
 
+    @rerun_if_session_ended
     def category_days(
         self, name: str, breakdown: Breakdown, start: date, end: date, category: str | None, any_category: bool
     ) -> CategoryDownloads | None:
@@ -224,12 +229,14 @@ class PostgresProjectReadStore(ProjectReadStore):
             rows = [CategoryDay(*row) for row in cur]
         return CategoryDownloads(name, rows)
 
+    @rerun_if_session_ended
     def versions(self, name: str, start: date, end: date) -> list[str] | None:
         with self._pool.connection() as conn, conn.cursor() as cur:
             cur.execute(_VERSIONS.replace("$start", _day(start)).replace("$end", _day(end)), (name,))
             row = cur.fetchone()
         return None if row is None else row[0]
 
+    @rerun_if_session_ended
     def series(self, request: SeriesRequest) -> list[tuple[date, str | None, int]] | None:
         breakdown, versions = request.breakdown, request.versions
         count = sql.Identifier("downloads" if request.mirrors else "non_mirror_downloads")
@@ -268,6 +275,7 @@ class PostgresProjectReadStore(ProjectReadStore):
             cur.execute(query, (project_id, request.start, request.end, request.max_rows + 1))
             return cur.fetchall()
 
+    @rerun_if_session_ended
     def span(self, name: str) -> ProjectSpan | None:
         with self._pool.connection() as conn, conn.cursor() as cur:
             cur.execute(
@@ -282,6 +290,7 @@ class PostgresProjectReadStore(ProjectReadStore):
             row = cur.fetchone()
         return None if row is None else ProjectSpan(name, *row)
 
+    @rerun_if_session_ended
     def version_days(self, name: str, start: date, end: date, mirrors: bool) -> list[VersionDay] | None:
         with self._pool.connection() as conn, conn.cursor() as cur:
             if mirrors:
@@ -306,6 +315,7 @@ class PostgresProjectReadStore(ProjectReadStore):
                     found.versions[version] = count
             return list(days.values())
 
+    @rerun_if_session_ended
     def top_versions(self, name: str, start: date, end: date, limit: int) -> list[VersionTotal] | None:
         with self._pool.connection() as conn, conn.cursor() as cur:
             project_id = _project_id(cur, name)
@@ -334,6 +344,7 @@ class PostgresProjectReadStore(ProjectReadStore):
                     self._top = {k: v for k, v in self._top.items() if k[2] == key[2]} | {key: ranking}
         return ranking[:limit]
 
+    @rerun_if_session_ended
     def _rank(self, start: date, end: date) -> list[ProjectDownloads]:
         with self._pool.connection() as conn, conn.cursor() as cur:
             cur.execute(
@@ -346,6 +357,7 @@ class PostgresProjectReadStore(ProjectReadStore):
             )
             return [ProjectDownloads(*row) for row in cur]
 
+    @rerun_if_session_ended
     def ranking(self, name: str, limit: int) -> BuiltRanking | None:
         with self._pool.connection() as conn, conn.cursor() as cur:
             cur.execute(_RANKING, {"name": name, "limit": limit})
@@ -359,6 +371,7 @@ class PostgresProjectReadStore(ProjectReadStore):
             projects = [RankedProject(*project) for project in zip(names, downloads, previous, growth, strict=True)]
         return BuiltRanking(*built, projects)
 
+    @rerun_if_session_ended
     def search(self, prefix: str, limit: int) -> list[ProjectDownloads]:
         # A constant pattern lets the planner turn the LIKE into a range scan of projects_name.
         pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
