@@ -136,7 +136,12 @@ def render(chart: Chart, look: ChartLook) -> str:
         parts.append(f'<path class="g" d="M{x} {bottom}v4"/>')
         parts.append(_text(x, bottom + 16, label, "m", size=10, anchor="middle"))
 
-    points = [[(x_of(day), y_of(v)) for day, v in zip(chart.days, line.values, strict=True)] for line in chart.lines]
+    # Each day's x once for every line, and y inline: a chart of 6 lines and 90 days is 540 points.
+    xs, height_px, top_tick = [x_of(day) for day in chart.days], bottom - top, ticks[-1]
+    points = [
+        [(x, round(bottom - height_px * v / top_tick)) for x, v in zip(xs, line.values, strict=True)]
+        for line in chart.lines
+    ]
     if len(points) == 1 and count > 1:
         area = _path(points[0]) + f"V{bottom}H{points[0][0][0]}Z"
         parts.append(f'<path class="a0" d="{area}"/>')
