@@ -11,6 +11,7 @@ import sys
 import pytest
 
 from pepy.infrastructure.api.app import create_app
+from pepy.infrastructure.api.request_log import uri_as_sent
 from pepy.infrastructure.logging import configure_logging
 
 pytestmark = pytest.mark.timeout(60)
@@ -76,3 +77,17 @@ def test_production_logs_json_fields_without_probes_and_successful_badges(api, l
     for record in requests:
         assert record["message"] == "request" and record["level"] == "INFO"
         assert isinstance(record["ms"], float) and record["ms"] >= 0
+
+
+@pytest.mark.parametrize(
+    ("environ", "logged"),
+    [
+        ({"RAW_URI": "/api/v2/projects/a%0Ab?x=1"}, "/api/v2/projects/a%0Ab?x=1"),
+        ({"REQUEST_URI": "/badge/a%20b"}, "/badge/a%20b"),
+        # A server that keeps no raw URI (granian): the decoded path, escaped again; a query's escapes stay.
+        ({"PATH_INFO": "/api/v2/projects/a\nb", "QUERY_STRING": "x=%0A&y=1 2"}, "/api/v2/projects/a%0Ab?x=%0A&y=1%202"),
+        ({"SCRIPT_NAME": "", "PATH_INFO": "/projects/caf\xc3\xa9"}, "/projects/caf%C3%A9"),
+    ],
+)
+def test_the_logged_uri_is_as_sent_whatever_the_server_keeps(environ, logged):
+    assert uri_as_sent(environ) == logged

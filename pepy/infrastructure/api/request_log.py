@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from urllib.parse import quote
 
 from dependency_injector.wiring import Provide, inject
 from flask import Blueprint, Response, current_app, g, request
@@ -22,6 +23,8 @@ blueprint = Blueprint("request_log", __name__)
 
 PROBES = frozenset({"/health-check", "/ready", "/metrics"})
 BADGES = ("/badge/", "/personalized-badge/")
+# Characters a path or query keeps as they are when escaped again (RFC 3986's reserved and unreserved ones).
+URI_SAFE = "/:@!$&'()*+,;=~-._"
 
 
 @blueprint.record_once
@@ -42,9 +45,7 @@ def log_request(response: Response) -> Response:
     """Log the request's line, unless production leaves it out."""
     ms = round((time.perf_counter() - g.request_log_started) * 1000, 1)
     status = response.status_code
-    # The URI as sent (gunicorn and Werkzeug set RAW_URI): its percent-escapes keep control characters, and so
-    # forged lines, out of the log.
-    path = request.environ["RAW_URI"]
+    path = uri_as_sent(request.environ)
     if not current_app.extensions["pepy_structured_request_log"]:
         log.info("%s %s %s %s ms", request.method, path, status, ms)
     elif not _left_out(request.path, status):
@@ -54,3 +55,15 @@ def log_request(response: Response) -> Response:
 
 def _left_out(path: str, status: int) -> bool:
     return path in PROBES or (path.startswith(BADGES) and (200 <= status < 300 or status == 304))
+
+
+def uri_as_sent(environ: dict) -> str:
+    """The request's URI as the client sent it, percent-escapes kept: they keep control characters, and so forged
+    lines, out of the log. gunicorn and Werkzeug keep it (RAW_URI); for a server that does not, the decoded path is
+    escaped again."""
+    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    if raw:
+        return raw
+    path = quote((environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")).encode("latin-1"), safe=URI_SAFE)
+    query = environ.get("QUERY_STRING", "")
+    return f"{path}?{quote(query, safe=URI_SAFE + '%?')}" if query else path
