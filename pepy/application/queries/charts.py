@@ -22,7 +22,6 @@ from pepy.application.queries.v3 import (
     GetDownloadSeriesHandler,
     bucket_start,
     buckets,
-    series_points,
 )
 from pepy.domain.downloads import FIRST_DAY, Breakdown
 from pepy.domain.errors import ProjectNotFound
@@ -195,20 +194,22 @@ class GetProjectChartHandler(_ChartHandler):
         name = project_name(query.name)
         start, end, granularity = self._range(query.range, (name,), query.granularity)
         if query.breakdown is Breakdown.VERSION:
-            series, lines = self._version_lines(name, start, end, granularity, query.top, query.mirrors)
+            days, partial, lines = self._version_lines(name, start, end, granularity, query.top, query.mirrors)
         else:
             options = GetDownloadSeries(name, start, end, granularity, query.breakdown, None, query.mirrors)
             series = self._series(options)
+            days, partial = _days(series)
             if query.breakdown is None:
                 lines = [ChartLine(name, [p.downloads for p in series.points])]
             else:
                 lines = top_lines(series, query.top)
-        return Chart(name, start, end, granularity, query.breakdown, query.mirrors, *_days(series), lines)
+        return Chart(name, start, end, granularity, query.breakdown, query.mirrors, days, partial, lines)
 
     def _version_lines(
         self, name: str, start: date, end: date, granularity: Granularity, top: int, mirrors: bool
-    ) -> tuple[DownloadSeries, list[ChartLine]]:
-        """The top versions of the range (by their downloads), per bucket, and "other": the total less them.
+    ) -> tuple[list[date], list[bool], list[ChartLine]]:
+        """The buckets' first days within the range, which of them the range cuts, and the top versions of the range
+        (by their downloads) per bucket, and "other": the total less them.
 
         One read of the range's days, each with its split by version, ranks the versions and sums the buckets: a
         project can have thousands of versions a day, and only the top ones become lines.
@@ -231,14 +232,15 @@ class GetProjectChartHandler(_ChartHandler):
             totals[bucket] += day.downloads
             for version in shown:
                 by_version[bucket, version] += day.versions.get(version, 0)
-        points = series_points(start, end, granularity, [(b, None, n) for b, n in totals.items()], split=False)
-        total = DownloadSeries(name, start, end, granularity, None, mirrors, None, points)
-        buckets_of = [bucket_start(p.start, granularity) for p in points]
-        lines = [ChartLine(v, [by_version[b, v] for b in buckets_of]) for v in shown]
+        # The buckets as the v3 series has them (the first and last cut by the range), without building its points.
+        spans = buckets(start, end, granularity)
+        days = [max(first, start) for first, _ in spans]
+        partial = [first < start or last > end for first, last in spans]
+        lines = [ChartLine(v, [by_version[first, v] for first, _ in spans]) for v in shown]
         if len(ranked) > top:
-            rest = [p.downloads - sum(line.values[i] for line in lines) for i, p in enumerate(points)]
+            rest = [totals[first] - sum(line.values[i] for line in lines) for i, (first, _) in enumerate(spans)]
             lines.append(ChartLine(OTHER, rest, other=True))
-        return total, lines
+        return days, partial, lines
 
 
 class GetComparisonChartHandler(_ChartHandler):
