@@ -336,8 +336,8 @@ def main(argv: list[str] | None = None) -> None:
     try:
         with tempfile.TemporaryDirectory(prefix="pepy-bench-api-") as folder:
             # A short warm-up: connections, plans and the popular projects' pages, as a running server has them.
-            for endpoint in ENDPOINTS:
-                run_wrk(base, paths[endpoint][:2000], 2, args.connections, Path(folder))
+            for warm in [*paths.values(), chart_paths, page_paths]:
+                run_wrk(base, warm[:2000], 2, args.connections, Path(folder))
             for run in range(args.runs):
                 for endpoint, connections, paths_of_run, key in loads:
                     results[endpoint].append(
