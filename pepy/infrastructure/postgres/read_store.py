@@ -109,10 +109,10 @@ WHERE p.name = %(name)s ORDER BY d.day
 """
 # Without mirrors the documents do not serve: the version rows themselves, beside each day's total.
 _NON_MIRROR_VERSION_DAYS = """
-SELECT d.day, d.non_mirror_downloads, v.version, v.non_mirror_downloads FROM project_days d
-LEFT JOIN version_downloads v ON v.project_id = d.project_id AND v.day = d.day AND v.day BETWEEN %(start)s AND %(end)s
-WHERE d.project_id = %(id)s AND d.day BETWEEN %(start)s AND %(end)s AND d.non_mirror_downloads > 0
-ORDER BY d.day
+SELECT d.day, d.non_mirror_downloads, v.version, v.non_mirror_downloads FROM projects p
+LEFT JOIN project_days d ON d.project_id = p.id AND d.day BETWEEN %(start)s AND %(end)s
+LEFT JOIN version_downloads v ON v.project_id = p.id AND v.day = d.day AND v.day BETWEEN %(start)s AND %(end)s
+WHERE p.name = %(name)s ORDER BY d.day
 """
 
 _BUCKETS = {
@@ -293,27 +293,22 @@ class PostgresProjectReadStore(ProjectReadStore):
     @rerun_if_session_ended
     def version_days(self, name: str, start: date, end: date, mirrors: bool) -> list[VersionDay] | None:
         with self._pool.connection() as conn, conn.cursor() as cur:
-            if mirrors:
-                # The day documents v2 serves: one index range over a few monthly partitions, parsed here.
-                cur.execute(_VERSION_DAYS, {"name": name, "start": start, "end": end})
-                rows = cur.fetchall()
-                if not rows:
-                    return None
-                return [
-                    VersionDay(day, downloads, orjson.loads(document) if document else {})
-                    for day, downloads, document in rows
-                    if day is not None and downloads > 0
-                ]
-            project_id = _project_id(cur, name)
-            if project_id is None:
-                return None
-            cur.execute(_NON_MIRROR_VERSION_DAYS, {"id": project_id, "start": start, "end": end})
-            days: dict[date, VersionDay] = {}
-            for day, downloads, version, count in cur:
+            # With mirrors, the day documents v2 serves: one index range over a few monthly partitions, parsed here.
+            cur.execute(
+                _VERSION_DAYS if mirrors else _NON_MIRROR_VERSION_DAYS, {"name": name, "start": start, "end": end}
+            )
+            rows = cur.fetchall()
+        if not rows:
+            return None
+        if mirrors:
+            return [VersionDay(d, n, orjson.loads(document or "{}")) for d, n, document in rows if d is not None and n]
+        days: dict[date, VersionDay] = {}
+        for day, downloads, version, count in rows:
+            if day is not None and downloads:
                 found = days.setdefault(day, VersionDay(day, downloads, {}))
                 if version is not None and count > 0:
                     found.versions[version] = count
-            return list(days.values())
+        return list(days.values())
 
     @rerun_if_session_ended
     def top_versions(self, name: str, start: date, end: date, limit: int) -> list[VersionTotal] | None:
