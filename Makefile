@@ -15,7 +15,7 @@ VAULT_PASSWORD_FILE ?= ansible/vault-password.demo
 ANSIBLE := cd ansible && PATH="$(CURDIR)/$(BIN):$$PATH"
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test lint format db-upgrade import-yesterday backfill bench-import bench-api bench-replica soak compose-up compose-down deploy
+.PHONY: help setup run test lint format db-upgrade import-yesterday backfill bench-import bench-api bench-instructions bench-replica soak compose-up compose-down deploy
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-18s %s\n", $$1, $$2}'
@@ -76,6 +76,10 @@ bench-import: $(STAMP) ## Benchmark the import: a production-scale day through t
 bench-api: $(STAMP) ## Benchmark the API under gunicorn with wrk (loads 100k projects x 120 days into pepy_api_bench first)
 	@command -v wrk >/dev/null || apt-get install -y wrk || sudo apt-get install -y wrk
 	$(BIN)/python -m pepy.infrastructure.bench.api_bench $(BENCH_ARGS)
+
+bench-instructions: $(STAMP) ## Count the app's instructions per request with callgrind (on pepy_api_bench, which bench-api loads): repeatable where seconds are not
+	@command -v valgrind >/dev/null || apt-get install -y valgrind || sudo apt-get install -y valgrind
+	$(BIN)/python -m pepy.infrastructure.bench.instructions $(BENCH_ARGS)
 
 bench-replica: $(STAMP) ## Benchmark the API served from a hot standby while its primary imports a production-scale day (starts its own primary and standby)
 	@command -v wrk >/dev/null || apt-get install -y wrk || sudo apt-get install -y wrk
