@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any
 
 from psycopg2 import sql
 
@@ -18,12 +20,6 @@ from pepy.infrastructure.postgres.pool import ConnectionPool
 
 log = logging.getLogger(__name__)
 
-# The same advisory locks as a day's import (repository.LOCK_NAMESPACE, "pepy-replace:<day>").
-_DAY_LOCKS = """
-SELECT pg_advisory_xact_lock(%(namespace)s, hashtext(current_schema() || ':pepy-replace:' || to_char(d, 'YYYY-MM-DD')))
-FROM generate_series(%(first)s::date - 1, %(following)s::date - 1, interval '1 day') d
-ORDER BY d
-"""
 _MONTHS_TO_COMPACT = """
 SELECT to_date(right(c.relname, 6), 'YYYYMM') AS month
 FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
@@ -43,8 +39,9 @@ def months_to_compact(pool: ConnectionPool, ended_before: date, limit: int) -> l
         return [month for (month,) in cur.fetchall()]
 
 
-def compact_month(pool: ConnectionPool, month: date, lock_namespace: int) -> CompactedMonth:
-    """Rewrite one month's partition in project order, in one transaction: all of it, or nothing."""
+def compact_month(pool: ConnectionPool, month: date, lock_day: Callable[[Any, date], None]) -> CompactedMonth:
+    """Rewrite one month's partition in project order, in one transaction: all of it, or nothing. `lock_day(cur,
+    day)` takes the lock of whatever writes a day's rows (repository.lock_day_for_writing)."""
     started = time.monotonic()
     following = (month + timedelta(days=32)).replace(day=1)
     final = f"project_days_{month:%Y%m}"
@@ -55,7 +52,8 @@ def compact_month(pool: ConnectionPool, month: date, lock_namespace: int) -> Com
         # The locks of every import that writes the month (a day's import also writes the next day's row), taken in
         # day order before the partition's: an import of another month never waits on this rewrite, so the two
         # cannot deadlock.
-        cur.execute(_DAY_LOCKS, {"namespace": lock_namespace, "first": month, "following": following})
+        for n in range((following - month).days + 1):
+            lock_day(cur, month - timedelta(days=1) + timedelta(days=n))
         cur.execute(sql.SQL("LOCK TABLE {} IN SHARE MODE").format(ident(final)))
         cur.execute(
             "SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) FROM pg_attribute "

@@ -6,7 +6,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import psycopg2
 import psycopg2.errors
@@ -133,6 +133,15 @@ RESET enable_nestloop;
 """
 
 
+def lock_day_for_writing(cur, day: date) -> None:
+    """Take, until the transaction ends, the lock held by whatever writes the day's rows of project_days: its
+    import, the purge of its documents, and the rewrite of its month."""
+    cur.execute(
+        "SELECT pg_advisory_xact_lock(%s, hashtext(current_schema() || ':' || %s))",
+        (LOCK_NAMESPACE, f"pepy-replace:{day}"),
+    )
+
+
 def day_partition(table: str, day: date) -> str:
     """The name of a daily partition."""
     return f"{table}_{day:%Y%m%d}"
@@ -150,10 +159,7 @@ class PostgresDownloadsRepository(DownloadsRepository):
         with self._pool.connection() as conn, conn.cursor() as cur:
             # One import at a time runs on the primary: it may use memory that a query may not.
             cur.execute("SET LOCAL maintenance_work_mem = '512MB'; SET LOCAL work_mem = '512MB'")
-            cur.execute(
-                "SELECT pg_advisory_xact_lock(%s, hashtext(current_schema() || ':' || %s))",
-                (LOCK_NAMESPACE, f"pepy-replace:{day}"),
-            )
+            lock_day_for_writing(cur, day)
             cur.execute(_STAGING)
             stream = CopyStream(map(copy_line, rows))
             try:
@@ -282,24 +288,21 @@ class PostgresDownloadsRepository(DownloadsRepository):
             with self._pool.connection() as conn, conn.cursor() as cur:
                 # The day's per-version documents are its detail too: they go with its version partition.
                 if name.startswith("version_downloads_"):
-                    # As an import of the day would: a month's rewrite holds this lock while it copies the month.
-                    cur.execute(
-                        "SELECT pg_advisory_xact_lock(%s, hashtext(current_schema() || ':' || %s))",
-                        (LOCK_NAMESPACE, f"pepy-replace:{name[-8:-4]}-{name[-4:-2]}-{name[-2:]}"),
-                    )
+                    expired_day = datetime.strptime(name[-8:], "%Y%m%d").date()
+                    lock_day_for_writing(cur, expired_day)
                     cur.execute(
                         "UPDATE project_days SET versions_json = NULL, versions_without_ci_json = NULL, "
-                        "new_versions = NULL WHERE day = to_date(%s, 'YYYYMMDD')",
-                        (name[-8:],),
+                        "new_versions = NULL WHERE day = %s",
+                        (expired_day,),
                     )
-                    cur.execute(_MONTH_CHANGED, {"day": date(int(name[-8:-4]), int(name[-4:-2]), int(name[-2:]))})
+                    cur.execute(_MONTH_CHANGED, {"day": expired_day})
                 cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(name)))
         if expired:
             log.info("retention dropped partitions", extra={"partitions": len(expired), "before": day.isoformat()})
 
     def compact_months(self, ended_before: date, limit: int) -> list[CompactedMonth]:
         months = compaction.months_to_compact(self._pool, ended_before, limit)
-        done = [compaction.compact_month(self._pool, month, LOCK_NAMESPACE) for month in months]
+        done = [compaction.compact_month(self._pool, month, lock_day_for_writing) for month in months]
         self._analyze(*(f"project_days_{month:%Y%m}" for month in months))
         return done
 
