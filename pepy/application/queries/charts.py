@@ -22,6 +22,7 @@ from pepy.application.queries.v3 import (
     GetDownloadSeriesHandler,
     bucket_start,
     buckets,
+    range_buckets,
 )
 from pepy.domain.downloads import FIRST_DAY, Breakdown
 from pepy.domain.errors import ProjectNotFound
@@ -155,6 +156,8 @@ class _ChartHandler(ReadHandler):
         start, end = self._resolve(chart_range, names)
         granularity = granularity or default_granularity(start, end)
         if chart_range.start or chart_range.end:
+            check_day("start", start, self._clock())
+            check_range(start, end, MAX_SERIES_DAYS)
             return start, end, granularity
         aligned = bucket_start(start, granularity)
         if aligned < FIRST_DAY or (end - aligned).days + 1 > MAX_SERIES_DAYS:
@@ -214,8 +217,6 @@ class GetProjectChartHandler(_ChartHandler):
         One read of the range's days, each with its split by version, ranks the versions and sums the buckets: a
         project can have thousands of versions a day, and only the top ones become lines.
         """
-        check_day("start", start, self._clock())
-        check_range(start, end, MAX_SERIES_DAYS)
         days = self._store.version_days(name, start, end, mirrors)
         if days is None:
             raise ProjectNotFound(name)
@@ -232,15 +233,13 @@ class GetProjectChartHandler(_ChartHandler):
             totals[bucket] += day.downloads
             for version in shown:
                 by_version[bucket, version] += day.versions.get(version, 0)
-        # The buckets as the v3 series has them (the first and last cut by the range), without building its points.
-        spans = buckets(start, end, granularity)
-        days = [max(first, start) for first, _ in spans]
-        partial = [first < start or last > end for first, last in spans]
-        lines = [ChartLine(v, [by_version[first, v] for first, _ in spans]) for v in shown]
+        # The buckets as the v3 series has them, without building its labelled points.
+        spans = range_buckets(start, end, granularity)
+        lines = [ChartLine(v, [by_version[b.first_day, v] for b in spans]) for v in shown]
         if len(ranked) > top:
-            rest = [totals[first] - sum(line.values[i] for line in lines) for i, (first, _) in enumerate(spans)]
+            rest = [totals[b.first_day] - sum(line.values[i] for line in lines) for i, b in enumerate(spans)]
             lines.append(ChartLine(OTHER, rest, other=True))
-        return days, partial, lines
+        return [b.start for b in spans], [b.partial for b in spans], lines
 
 
 class GetComparisonChartHandler(_ChartHandler):

@@ -190,20 +190,39 @@ def series_points(
     for bucket, category, downloads in rows:
         by_bucket.setdefault(bucket, {})[category] = downloads
     points = []
-    for first_day, last_day in buckets(start, end, granularity):
-        found = by_bucket.get(first_day, {})
-        first, last = max(first_day, start), min(last_day, end)
+    for bucket in range_buckets(start, end, granularity):
+        found = by_bucket.get(bucket.first_day, {})
         points.append(
             SeriesPoint(
-                period=period_label(first_day, granularity),
-                start=first,
-                end=last,
-                partial=(first, last) != (first_day, last_day),
+                period=period_label(bucket.first_day, granularity),
+                start=bucket.start,
+                end=bucket.end,
+                partial=bucket.partial,
                 downloads=sum(found.values()),
                 categories=found if split else {},
             )
         )
     return points
+
+
+@dataclass(frozen=True)
+class RangeBucket:
+    """A bucket overlapping a range: its own first day, its first and last days within the range, and whether the
+    range cuts it (a week or month not wholly inside)."""
+
+    first_day: date
+    start: date
+    end: date
+    partial: bool
+
+
+def range_buckets(start: date, end: date, granularity: Granularity) -> list[RangeBucket]:
+    """Every bucket of the range, cut to it."""
+    cut = []
+    for first_day, last_day in buckets(start, end, granularity):
+        first, last = max(first_day, start), min(last_day, end)
+        cut.append(RangeBucket(first_day, first, last, (first, last) != (first_day, last_day)))
+    return cut
 
 
 def bucket_start(day: date, granularity: Granularity) -> date:
