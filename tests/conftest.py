@@ -49,6 +49,16 @@ def with_search_path(url: str, schema: str) -> str:
     return f"{url}{'&' if '?' in url else '?'}options={quote(f'-csearch_path={schema}')}"
 
 
+def fetch_all(url: str, statement: str) -> list[tuple]:
+    """The rows a statement returns, on a connection of its own."""
+    conn = psycopg2.connect(url)
+    with conn, conn.cursor() as cur:
+        cur.execute(statement)
+        rows = cur.fetchall()
+    conn.close()
+    return rows
+
+
 @pytest.fixture(scope="session")
 def server_url():
     """A URL of a PostgreSQL server for the whole run."""

@@ -13,15 +13,11 @@ from pepy.domain.access import Charge, InvalidApiKey, Tier
 from pepy.infrastructure.postgres.access import PostgresSharedRateLimits
 from pepy.infrastructure.postgres.pool import ConnectionPool
 from pepy.infrastructure.rate_limits import SettledRateLimiter
+from tests.conftest import fetch_all
 
 
 def stored_rows(url: str, table: str) -> list[tuple]:
-    conn = psycopg2.connect(url)
-    with conn, conn.cursor() as cur:
-        cur.execute(f"SELECT * FROM {table}")
-        rows = cur.fetchall()
-    conn.close()
-    return rows
+    return fetch_all(url, f"SELECT * FROM {table}")
 
 
 def test_a_key_is_shown_once_and_stored_only_as_a_hash(container, db):

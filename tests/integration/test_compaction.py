@@ -9,7 +9,7 @@ import psycopg2
 import pytest
 
 from pepy.application.commands import CompactMonths, CompactMonthsHandler, ImportRange
-from tests.conftest import TODAY
+from tests.conftest import TODAY, fetch_all
 from tests.fakes import RowsSource, day_rows
 from tests.integration.test_repository import run_import, snapshot, use_source
 
@@ -33,21 +33,11 @@ def import_days(container, days) -> None:
 
 
 def physical_order(url: str, month: date) -> list[tuple]:
-    conn = psycopg2.connect(url)
-    with conn, conn.cursor() as cur:
-        cur.execute(f"SELECT project_id, day FROM project_days_{month:%Y%m} ORDER BY ctid")
-        found = cur.fetchall()
-    conn.close()
-    return found
+    return fetch_all(url, f"SELECT project_id, day FROM project_days_{month:%Y%m} ORDER BY ctid")
 
 
 def compacted(url: str) -> dict[date, int]:
-    conn = psycopg2.connect(url)
-    with conn, conn.cursor() as cur:
-        cur.execute("SELECT month, rows_written FROM month_compactions")
-        found = dict(cur.fetchall())
-    conn.close()
-    return found
+    return dict(fetch_all(url, "SELECT month, rows_written FROM month_compactions"))
 
 
 def test_a_compacted_month_keeps_every_row_in_project_order(container, db):
@@ -115,11 +105,7 @@ def test_a_rewrite_that_cannot_swap_changes_nothing_and_the_run_goes_on(containe
     reader.close()
     assert 4 < waited < 30 and "month compaction failed" in caplog.text
     assert snapshot(db) == before and compacted(db) == {}
-    conn = psycopg2.connect(db)
-    with conn, conn.cursor() as cur:
-        cur.execute("SELECT count(*) FROM pg_class WHERE relname LIKE 'project_days_%%_compact'")
-        assert cur.fetchone() == (0,)
-    conn.close()
+    assert fetch_all(db, "SELECT count(*) FROM pg_class WHERE relname LIKE 'project_days_%_compact'") == [(0,)]
 
 
 @pytest.mark.slow
