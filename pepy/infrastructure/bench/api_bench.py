@@ -37,7 +37,7 @@ import psycopg2
 from pepy.application.commands import CompactMonths, CompactMonthsHandler, RefreshRankings, RefreshRankingsHandler
 from pepy.domain.access import hash_secret
 from pepy.domain.downloads import Breakdown, DayRow
-from pepy.infrastructure.bench.database import prepare_database
+from pepy.infrastructure.bench.database import LOCAL_SERVER, prepare_database
 from pepy.infrastructure.postgres.access import PostgresApiKeyRepository
 from pepy.infrastructure.postgres.embedded import free_port
 from pepy.infrastructure.postgres.ledger import PostgresImportLedger
@@ -64,6 +64,8 @@ TOP_LIST = "/api/v3/top-pypi-packages.min.json?days={days}&limit={limit}"
 TOP_LIST_ROWS = 15_000
 # A project's page on the site, as a link to it opens it (its chart is another request, measured above).
 PAGE = "/projects/{}"
+# Tiers that admit every client keep the limiter's cost in every request measured, and refuse none.
+ADMIT_ALL_TIERS = "anonymous:1000000000:100000000,pro:1000000000:100000000"
 # The most downloaded project gets this many downloads a day; rank r gets TOP / r**ZIPF_EXPONENT.
 TOP = 3_000_000
 ZIPF_EXPONENT = 1.3
@@ -146,10 +148,9 @@ def load(url: str, projects: int, days: int, heavy_versions: int, end: date) -> 
 def start_gunicorn(url: str, port: int, **environment: str) -> subprocess.Popen:
     """gunicorn with the deployed configuration (and the PEPY_* `environment` given), once it answers."""
     env = {**os.environ, "PEPY_DATABASE_URL": url, "PEPY_ENV": "production", "PEPY_BIND": f"127.0.0.1:{port}"}
-    # As deployed, behind the local nginx: the client is the X-Forwarded-For address that wrk's script sends. A tier
-    # that admits every client keeps the limiter's cost in every request measured.
+    # As deployed, behind the local nginx: the client is the X-Forwarded-For address that wrk's script sends.
     env["PEPY_TRUSTED_PROXIES"] = "127.0.0.1/32"
-    env["PEPY_RATE_LIMIT_TIERS"] = "anonymous:1000000000:100000000,pro:1000000000:100000000"
+    env["PEPY_RATE_LIMIT_TIERS"] = ADMIT_ALL_TIERS
     env.update(environment)
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     server = subprocess.Popen(
@@ -292,7 +293,7 @@ def main(argv: list[str] | None = None) -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (Debian: apt-get install -y wrk)")
 
-    server = os.environ.get("PEPY_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    server = os.environ.get("PEPY_BENCH_DATABASE_URL", LOCAL_SERVER)
     url = prepare_database(server, args.database, args.fresh)
     yesterday = datetime.now(UTC).date() - timedelta(days=1)
     print(f"loading {args.projects} projects x {args.days} days (+ {HEAVY}: {args.heavy_versions} versions)")

@@ -23,7 +23,8 @@ from pathlib import Path
 
 import psycopg2
 
-from pepy.infrastructure.bench.api_bench import DATABASE, ENDPOINTS, respelled, zipf_names
+from pepy.infrastructure.bench.api_bench import ADMIT_ALL_TIERS, DATABASE, ENDPOINTS, respelled, zipf_names
+from pepy.infrastructure.bench.database import LOCAL_SERVER
 
 MODULE = "pepy.infrastructure.bench.instructions"
 WARM_UP = 50
@@ -58,7 +59,7 @@ def count_instructions(endpoint: str, requests: int, url: str, folder: Path) -> 
     """Instructions of the whole process (callgrind's total) for a warm-up plus `requests` requests."""
     out = folder / f"callgrind.{requests}.out"
     env = {**os.environ, "PYTHONHASHSEED": "0", "PEPY_DATABASE_URL": url, "PEPY_ENV": "production"}
-    env["PEPY_RATE_LIMIT_TIERS"] = "anonymous:1000000000:100000000,pro:1000000000:100000000"
+    env["PEPY_RATE_LIMIT_TIERS"] = ADMIT_ALL_TIERS
     run = subprocess.run(
         ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable, "-m", MODULE,
          "--inner", endpoint, str(requests)],
@@ -84,7 +85,7 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(f"--endpoints: no endpoint named {', '.join(unknown)} (known: {', '.join(ENDPOINTS)})")
     if shutil.which("valgrind") is None:
         raise SystemExit("valgrind is not installed (Debian: apt-get install -y valgrind)")
-    server = os.environ.get("PEPY_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    server = os.environ.get("PEPY_BENCH_DATABASE_URL", LOCAL_SERVER)
     url = server.rsplit("/", 1)[0] + f"/{DATABASE}"
     try:
         psycopg2.connect(url).close()

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from pepy.infrastructure.bench import api_bench
-from pepy.infrastructure.bench.database import prepare_database
+from pepy.infrastructure.bench.database import LOCAL_SERVER, prepare_database
 from pepy.infrastructure.postgres.ledger import PostgresImportLedger
 from pepy.infrastructure.postgres.pool import ConnectionPool
 from pepy.infrastructure.postgres.repository import PostgresDownloadsRepository
@@ -71,7 +71,7 @@ def main() -> None:
     parser.add_argument("--heavy-versions", type=int, default=2000)
     args = parser.parse_args()
 
-    server = os.environ.get("PEPY_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    server = os.environ.get("PEPY_BENCH_DATABASE_URL", LOCAL_SERVER)
     url = prepare_database(server, api_bench.DATABASE, fresh=False)
     yesterday = datetime.now(UTC).date() - timedelta(days=1)
     api_bench.load(url, args.projects, args.days, args.heavy_versions, yesterday)
