@@ -109,7 +109,8 @@ def clean(url: str) -> None:
         for (name,) in cur.fetchall():
             cur.execute(f'DROP TABLE "{name}"')
         cur.execute(
-            "TRUNCATE projects, imports, api_keys, rate_limits, rankings, ranked_projects, month_compactions "
+            "TRUNCATE projects, project_recent_days, imports, api_keys, rate_limits, rankings, ranked_projects, "
+            "month_compactions "
             "RESTART IDENTITY"
         )
     conn.close()

@@ -1,11 +1,14 @@
 """Migrations, applied by yoyo from an empty schema."""
 
 import json
+from datetime import date, timedelta
 
 import psycopg2
 from yoyo import get_backend, read_migrations
 
+from pepy.domain.read_models import DayTotal
 from pepy.infrastructure.postgres import migrate
+from pepy.infrastructure.postgres.recent_days import RecentDays
 from tests.conftest import reset_schema, with_search_path
 
 ALL = [
@@ -18,6 +21,7 @@ ALL = [
     "0007.rankings",
     "0008.non-mirror-totals",
     "0009.month-compactions",
+    "0010.project-recent-days",
 ]
 EXPECTED = {
     "projects",
@@ -30,6 +34,7 @@ EXPECTED = {
     "rankings",
     "ranked_projects",
     "month_compactions",
+    "project_recent_days",
 }
 
 
@@ -112,5 +117,20 @@ def test_the_day_documents_migration_fills_every_stored_day_from_its_versions(se
         # The all-time totals without mirrors: the base (none here) plus every stored day's.
         cur.execute("SELECT name, total_non_mirror_downloads FROM projects ORDER BY name")
         assert cur.fetchall() == [("flask", 7), ("requests", 22)]
+        # Each project's ring of the 30 days ending on the last stored day; older days are not in it.
+        cur.execute(
+            """SELECT p.name, p.total_downloads, p.total_non_mirror_downloads, r.days, r.downloads,
+                      r.non_mirror_downloads
+               FROM projects p JOIN project_recent_days r ON r.project_id = p.id ORDER BY p.name"""
+        )
+        rings = {name: RecentDays(*ring) for name, *ring in cur.fetchall()}
     conn.close()
+    last = date(2026, 11, 20)
+    assert rings["requests"].day_totals(last - timedelta(days=29), last) == [
+        DayTotal(date(2026, 11, 18), 3, 3),
+        DayTotal(date(2026, 11, 19), 15, 13),
+        DayTotal(last, 6, 6),
+    ]
+    assert rings["flask"].day_totals(last - timedelta(days=29), last) == [DayTotal(date(2026, 11, 19), 7, 7)]
+    assert rings["flask"].day_totals(last - timedelta(days=30), last) is None
     reset_schema(server_url, schema, create=False)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import bisect
+import functools
 import itertools
 import json
 import os
@@ -52,6 +53,7 @@ ENDPOINTS = {
     "badge": "/badge/{}",
     "v1": "/api/v1/projects/{}",
     "pypistats recent": "/api/packages/{}/recent",
+    "pypistats overall": "/api/packages/{}/overall",
     "v3 series": "/api/v3/projects/{}/downloads",
 }
 # pepy.tech's Pro downloads over a year, asked with a key of the pro scope (stored in the bench database).
@@ -71,6 +73,11 @@ TOP = 3_000_000
 ZIPF_EXPONENT = 1.3
 PYTHONS = ("3.12", "3.11", "3.10", "3.13", "3.9", "3.8")
 SYSTEMS = ("Linux", "Windows", "Darwin")
+
+
+def respelled_paths(template: str, names: list[str], rng: random.Random) -> list[str]:
+    """The paths of the names, each spelled anew (see `respelled`)."""
+    return [template.format(respelled(name, rng)) for name in names]
 
 
 def project_name(rank: int) -> str:
@@ -314,8 +321,12 @@ def main(argv: list[str] | None = None) -> None:
     page_paths = [PAGE.format(n) for n in names]
     # Each load: endpoint, connections, the paths of one run (uncached ones spelled anew every run), and its key.
     loads = [(endpoint, args.connections, lambda e=endpoint: paths[e], "") for endpoint in ENDPOINTS]
+    # The hot endpoints with every name spelled anew, so each answer is built from PostgreSQL: at the chosen
+    # concurrency, and from one client.
+    for endpoint in ("v2", "v1", "badge", "pypistats recent", "pypistats overall"):
+        spelled = functools.partial(respelled_paths, ENDPOINTS[endpoint], names, rng)
+        loads += [(f"{endpoint} uncached", args.connections, spelled, ""), (f"{endpoint} uncached 1", 1, spelled, "")]
     loads += [
-        ("v2 uncached", args.connections, lambda: [ENDPOINTS["v2"].format(respelled(n, rng)) for n in names], ""),
         ("v2 one client", 1, lambda: paths["v2"], ""),
         ("badge one client", 1, lambda: paths["badge"], ""),
         ("pro one client", 1, lambda: pro_paths, PRO_SECRET),

@@ -130,6 +130,25 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def wal_position(pool: ConnectionPool) -> int:
+    """The server's current WAL position, in bytes: what a standby replays."""
+    with pool.connection() as conn, conn.cursor() as cur:
+        cur.execute("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint")
+        return cur.fetchone()[0]
+
+
+def stored_sizes(pool: ConnectionPool) -> dict[str, int]:
+    """Bytes (indexes and TOAST included) of the first day's partitions, the month of project_days that holds both
+    days, and the per-project ring of recent days, which does not grow with the days."""
+    tables = [f"version_downloads_{DAY:%Y%m%d}", f"category_downloads_{DAY:%Y%m%d}", f"project_days_{DAY:%Y%m}"]
+    with pool.connection() as conn, conn.cursor() as cur:
+        sizes = {}
+        for table in [*tables, "project_recent_days", "projects"]:
+            cur.execute("SELECT pg_total_relation_size(%s)", (table,))
+            sizes[table] = cur.fetchone()[0]
+    return sizes
+
+
 def run_loader(projects: int, version_rows: int, runs: int) -> None:
     """Import the day, re-import it, and import the next day, `runs` times, each into a new database."""
     scale = calibrate_version_scale(projects, version_rows)
@@ -141,6 +160,8 @@ def run_loader(projects: int, version_rows: int, runs: int) -> None:
     generator_seconds = time.monotonic() - started
     print(f"the generator alone: {generated:,} rows in {generator_seconds:.1f}s (part of every wall time below)")
     first_walls, again_walls, warm_walls, table_rates = [], [], [], {}
+    sizes: list[dict[str, int]] = []
+    wal: dict[str, list[int]] = {}
     for run in range(runs):
         with bench_database() as url:
             pool = ConnectionPool(url, max_connections=2)
@@ -149,13 +170,21 @@ def run_loader(projects: int, version_rows: int, runs: int) -> None:
             for attempt, day, walls in attempts:
                 recorder.phases.clear()
                 ledger.record_start(day, "bench")
-                started = time.monotonic()
+                started, wal_before = time.monotonic(), wal_position(pool)
                 written = repository.replace_day(day, "bench", day_rows(projects, scale), 0)
                 walls.append(time.monotonic() - started)
+                wal.setdefault(attempt, []).append(wal_position(pool) - wal_before)
                 for phase, rows, seconds in recorder.phases:
                     table_rates.setdefault((attempt, phase), []).append((rows, seconds))
                 print(f"run {run + 1} {attempt}: {written:,} rows in {walls[-1]:.1f}s; peak RSS {peak_rss_mb():.0f} MB")
+            sizes.append(stored_sizes(pool))
             pool.close()
+    print()
+    print("stored after the two days, MB (median over runs):")
+    for table in sizes[0]:
+        print(f"  {table:<32} {statistics.median(s[table] for s in sizes) / 1e6:>8.1f}")
+    for attempt, samples in wal.items():
+        print(f"WAL written by the {attempt}: median {statistics.median(samples) / 1e6:,.0f} MB")
     print()
     print(f"{'phase':<20} {'attempt':<10} {'rows':>12} {'seconds':>8} {'rows/s':>12}")
     for (attempt, phase), samples in table_rates.items():

@@ -36,57 +36,9 @@ from pepy.domain.read_models import (
     VersionTotal,
     WindowSums,
 )
+from pepy.infrastructure.postgres import day_documents, recent_days
 from pepy.infrastructure.postgres.pool import ConnectionPool, rerun_if_session_ended
 from pepy.infrastructure.postgres.prepared import PreparedStatements
-
-
-def _days_object(document: str) -> str:
-    """SQL of the JSON object {"YYYY-MM-DD": <document>, ...} over the `days` rows whose document is not NULL, in
-    day order: the stored texts spliced, not JSON built."""
-    return (
-        """'{' || coalesce(string_agg('"' || to_char(day, 'YYYY-MM-DD') || '":' || """
-        f"{document}, ',' ORDER BY day) FILTER (WHERE {document} IS NOT NULL), '') || '}}'"
-    )
-
-
-# The import stores each day's per-version downloads as JSON text (project_days.versions_json), so the answer
-# is those texts spliced in day order: a few monthly partitions read by one index range each, and no JSON built
-# per request. The versions are the first day's keys and each later day's new versions (see migration 0003).
-_DAY_DOCUMENTS = """
-WITH project AS (SELECT id, total_downloads FROM projects WHERE name = $1),
-days AS MATERIALIZED (
-    SELECT day, versions_json, new_versions FROM project_days
-    WHERE project_id = (SELECT id FROM project) AND day BETWEEN $start AND $end AND versions_json IS NOT NULL
-),
-first_day AS (SELECT min(day) AS day FROM days)
-"""
-_VERSIONS_OF_DAYS = """
-(SELECT coalesce(array_agg(DISTINCT version), '{}') FROM (
-    SELECT json_object_keys(versions_json::json) FROM days WHERE day = (SELECT day FROM first_day)
-    UNION ALL
-    SELECT unnest(new_versions) FROM days WHERE day > (SELECT day FROM first_day)
-) seen(version))
-"""
-_VERSION_DOWNLOADS = f"""{_DAY_DOCUMENTS}
-SELECT total_downloads, (SELECT {_days_object("versions_json")} FROM days), {_VERSIONS_OF_DAYS}
-FROM project
-"""
-# pepy.tech's Pro downloads, with CI or without it; without, also the days that have no CI split.
-_PRO_DOCUMENTS = {
-    include_ci: f"""
-WITH project AS (SELECT id FROM projects WHERE name = %(name)s),
-days AS (
-    SELECT day, {document} AS document FROM project_days
-    WHERE project_id = (SELECT id FROM project) AND day BETWEEN %(start)s AND %(end)s AND versions_json IS NOT NULL
-)
-SELECT {_days_object("document")}, coalesce(array_agg(day ORDER BY day) FILTER (WHERE document IS NULL), '{{}}')
-FROM days
-HAVING EXISTS (SELECT 1 FROM project)
-"""
-    for include_ci, document in ((True, "versions_json"), (False, "versions_without_ci_json"))
-}
-# Any range v3 is asked for, so not prepared: the name bound by psycopg2, the days constants as in v2's.
-_VERSIONS = f"{_DAY_DOCUMENTS} SELECT {_VERSIONS_OF_DAYS} FROM project".replace("$1", "%s")
 
 # A built ranking (migration 0007) and its first projects, in one statement so that both come from one build: the
 # projects as arrays, one row in all rather than the ranking's columns parsed again for each of 15,000 rows.
@@ -138,7 +90,7 @@ class PostgresProjectReadStore(ProjectReadStore):
     @rerun_if_session_ended
     def version_downloads(self, name: str, start: date, end: date) -> ProjectVersionDownloads | None:
         with self._pool.connection() as conn, conn.cursor() as cur:
-            statement = _VERSION_DOWNLOADS.replace("$start", _day(start)).replace("$end", _day(end))
+            statement = day_documents.in_range(day_documents.VERSION_DOWNLOADS, start, end)
             self._prepared.execute(cur, statement, ("text",), (name,))
             row = cur.fetchone()
         if row is None:
@@ -149,17 +101,24 @@ class PostgresProjectReadStore(ProjectReadStore):
     @rerun_if_session_ended
     def version_documents(self, name: str, start: date, end: date, include_ci: bool) -> VersionDocuments | None:
         with self._pool.connection() as conn, conn.cursor() as cur:
-            cur.execute(_PRO_DOCUMENTS[include_ci], {"name": name, "start": start, "end": end})
+            cur.execute(day_documents.PRO_DOCUMENTS[include_ci], {"name": name, "start": start, "end": end})
             row = cur.fetchone()
         return None if row is None else VersionDocuments(name, *row)
 
     @rerun_if_session_ended
     def day_totals(self, name: str, start: date, end: date) -> ProjectDays | None:
+        if (end - start).days < recent_days.RECENT_DAYS:
+            recent = self._recent_days(name)
+            if recent is None:
+                return None
+            days = recent.day_totals(start, end)
+            if days is not None:
+                return ProjectDays(name, recent.total_downloads, days)
         with self._pool.connection() as conn, conn.cursor() as cur:
             cur.execute(
                 """SELECT p.total_downloads, d.day, d.downloads, d.non_mirror_downloads
                    FROM projects p
-                   LEFT JOIN project_days d ON d.project_id = p.id AND d.day BETWEEN %s AND %s
+                   LEFT JOIN project_days d ON d.project_id = p.id AND d.day BETWEEN %s AND %s AND d.downloads > 0
                    WHERE p.name = %s ORDER BY d.day""",
                 (start, end, name),
             )
@@ -171,28 +130,30 @@ class PostgresProjectReadStore(ProjectReadStore):
 
     @rerun_if_session_ended
     def sums(self, name: str, windows: list[tuple[date, date]]) -> ProjectSums | None:
-        if not windows:
-            query = sql.SQL("SELECT total_downloads, total_non_mirror_downloads FROM projects WHERE name = {}").format(
-                sql.Literal(name)
-            )
-        else:
-            sums = []
-            for start, end in windows:
-                within = sql.SQL("FILTER (WHERE d.day BETWEEN {} AND {})").format(sql.Literal(start), sql.Literal(end))
-                sums += [
-                    sql.SQL("coalesce(sum(d.downloads) {}, 0)::bigint").format(within),
-                    sql.SQL("coalesce(sum(d.non_mirror_downloads) {}, 0)::bigint").format(within),
-                ]
-            query = sql.SQL(
-                """SELECT p.total_downloads, p.total_non_mirror_downloads, {sums} FROM projects p
-                   LEFT JOIN project_days d ON d.project_id = p.id AND d.day BETWEEN {start} AND {end}
-                   WHERE p.name = {name} GROUP BY p.id"""
-            ).format(
-                sums=sql.SQL(", ").join(sums),
-                start=sql.Literal(min(s for s, _ in windows)),
-                end=sql.Literal(max(e for _, e in windows)),
-                name=sql.Literal(name),
-            )
+        if all((end - start).days < recent_days.RECENT_DAYS for start, end in windows):
+            recent = self._recent_days(name)
+            if recent is None:
+                return None
+            found = [recent.sums(start, end) for start, end in windows]
+            if None not in found:
+                return ProjectSums(name, recent.total_downloads, recent.total_non_mirror_downloads, found)
+        sums = []
+        for start, end in windows:
+            within = sql.SQL("FILTER (WHERE d.day BETWEEN {} AND {})").format(sql.Literal(start), sql.Literal(end))
+            sums += [
+                sql.SQL("coalesce(sum(d.downloads) {}, 0)::bigint").format(within),
+                sql.SQL("coalesce(sum(d.non_mirror_downloads) {}, 0)::bigint").format(within),
+            ]
+        query = sql.SQL(
+            """SELECT p.total_downloads, p.total_non_mirror_downloads, {sums} FROM projects p
+               LEFT JOIN project_days d ON d.project_id = p.id AND d.day BETWEEN {start} AND {end}
+               WHERE p.name = {name} GROUP BY p.id"""
+        ).format(
+            sums=sql.SQL(", ").join(sums),
+            start=sql.Literal(min(s for s, _ in windows)),
+            end=sql.Literal(max(e for _, e in windows)),
+            name=sql.Literal(name),
+        )
         with self._pool.connection() as conn, conn.cursor() as cur:
             cur.execute(query)
             row = cur.fetchone()
@@ -202,6 +163,13 @@ class PostgresProjectReadStore(ProjectReadStore):
         return ProjectSums(
             name, row[0], row[1], [WindowSums(figures[i], figures[i + 1]) for i in range(0, len(figures), 2)]
         )
+
+    def _recent_days(self, name: str) -> recent_days.RecentDays | None:
+        # Each caller is rerun as a whole when a standby ends its session.
+        with self._pool.connection() as conn, conn.cursor() as cur:
+            self._prepared.execute(cur, recent_days.READ, ("text",), (name,))
+            row = cur.fetchone()
+        return None if row is None else recent_days.RecentDays(*row)
 
     @rerun_if_session_ended
     def category_days(
@@ -232,7 +200,7 @@ class PostgresProjectReadStore(ProjectReadStore):
     @rerun_if_session_ended
     def versions(self, name: str, start: date, end: date) -> list[str] | None:
         with self._pool.connection() as conn, conn.cursor() as cur:
-            cur.execute(_VERSIONS.replace("$start", _day(start)).replace("$end", _day(end)), (name,))
+            cur.execute(day_documents.in_range(day_documents.VERSIONS, start, end), (name,))
             row = cur.fetchone()
         return None if row is None else row[0]
 
@@ -384,10 +352,6 @@ class PostgresProjectReadStore(ProjectReadStore):
 
 def _versions_filter(versions: tuple[str, ...] | None) -> sql.Composable:
     return sql.SQL("") if versions is None else sql.SQL(" AND version = ANY({})").format(sql.Literal(list(versions)))
-
-
-def _day(day: date) -> str:
-    return f"'{day.isoformat()}'::date"
 
 
 def _project_id(cur, name: str) -> int | None:

@@ -17,7 +17,7 @@ from pepy.domain.errors import InvalidImport
 from pepy.domain.model import PROJECT_NAME_MAX_LENGTH, Downloads, ProjectName
 from pepy.domain.ports import DownloadsRepository
 from pepy.domain.rankings import Ranking, RankingsBuilt
-from pepy.infrastructure.postgres import compaction
+from pepy.infrastructure.postgres import compaction, recent_days
 from pepy.infrastructure.postgres import rankings as ranking_sql
 from pepy.infrastructure.postgres.copy import CopyStream, copy_line
 from pepy.infrastructure.postgres.pool import ConnectionPool
@@ -92,16 +92,18 @@ LEFT JOIN version_downloads before
 GROUP BY v.project_id;
 RESET enable_nestloop;
 
+-- Every project the day has, or had before this import: zeros for one it no longer has.
+CREATE TEMP TABLE day_changes ON COMMIT DROP AS
+SELECT project_id, coalesce(n.downloads, 0) AS downloads, coalesce(n.non_mirror_downloads, 0) AS non_mirror_downloads,
+       coalesce(n.downloads, 0) - coalesce(o.downloads, 0) AS change,
+       coalesce(n.non_mirror_downloads, 0) - coalesce(o.non_mirror_downloads, 0) AS non_mirror_change
+FROM new_days n
+FULL JOIN (SELECT project_id, downloads, non_mirror_downloads FROM project_days WHERE day = %(day)s) o
+     USING (project_id);
+
 UPDATE projects p SET total_downloads = p.total_downloads + d.change,
                       total_non_mirror_downloads = p.total_non_mirror_downloads + d.non_mirror_change
-FROM (
-    SELECT coalesce(n.project_id, o.project_id) AS project_id,
-           coalesce(n.downloads, 0) - coalesce(o.downloads, 0) AS change,
-           coalesce(n.non_mirror_downloads, 0) - coalesce(o.non_mirror_downloads, 0) AS non_mirror_change
-    FROM new_days n
-    FULL JOIN (SELECT project_id, downloads, non_mirror_downloads FROM project_days WHERE day = %(day)s) o
-         USING (project_id)
-) d
+FROM day_changes d
 WHERE p.id = d.project_id AND (d.change <> 0 OR d.non_mirror_change <> 0);
 
 DELETE FROM project_days WHERE day = %(day)s;
@@ -192,6 +194,8 @@ class PostgresDownloadsRepository(DownloadsRepository):
             cur.execute(_MONTH_CHANGED, {"day": day})
             cur.execute(sql.SQL(_REFRESH_NEXT_NEW_VERSIONS).format(versions=sql.Identifier(versions.new)), {"day": day})
             phase.done("project_days", project_rows)
+            cur.execute(recent_days.WRITE, recent_days.write_parameters(day))
+            phase.done("project_recent_days", cur.rowcount)
             written = versions.rows + categories.rows + project_rows
             # Swapped last: the swap locks the parents, so it must be just before the commit.
             cur.execute("SET LOCAL lock_timeout = '60s'")

@@ -1,0 +1,61 @@
+"""The SQL of reads over the day documents the import stores in project_days (versions_json and its kin): the
+documents spliced as text, in day order, rather than JSON built per request."""
+
+from __future__ import annotations
+
+from datetime import date
+
+
+def _days_object(document: str) -> str:
+    """SQL of the JSON object {"YYYY-MM-DD": <document>, ...} over the `days` rows whose document is not NULL, in
+    day order: the stored texts spliced, not JSON built."""
+    return (
+        """'{' || coalesce(string_agg('"' || to_char(day, 'YYYY-MM-DD') || '":' || """
+        f"{document}, ',' ORDER BY day) FILTER (WHERE {document} IS NOT NULL), '') || '}}'"
+    )
+
+
+# The import stores each day's per-version downloads as JSON text (project_days.versions_json), so the answer
+# is those texts spliced in day order: a few monthly partitions read by one index range each, and no JSON built
+# per request. The versions are the first day's keys and each later day's new versions (see migration 0003).
+_DAY_DOCUMENTS = """
+WITH project AS (SELECT id, total_downloads FROM projects WHERE name = $1),
+days AS MATERIALIZED (
+    SELECT day, versions_json, new_versions FROM project_days
+    WHERE project_id = (SELECT id FROM project) AND day BETWEEN $start AND $end AND versions_json IS NOT NULL
+),
+first_day AS (SELECT min(day) AS day FROM days)
+"""
+_VERSIONS_OF_DAYS = """
+(SELECT coalesce(array_agg(DISTINCT version), '{}') FROM (
+    SELECT json_object_keys(versions_json::json) FROM days WHERE day = (SELECT day FROM first_day)
+    UNION ALL
+    SELECT unnest(new_versions) FROM days WHERE day > (SELECT day FROM first_day)
+) seen(version))
+"""
+VERSION_DOWNLOADS = f"""{_DAY_DOCUMENTS}
+SELECT total_downloads, (SELECT {_days_object("versions_json")} FROM days), {_VERSIONS_OF_DAYS}
+FROM project
+"""
+# pepy.tech's Pro downloads, with CI or without it; without, also the days that have no CI split.
+PRO_DOCUMENTS = {
+    include_ci: f"""
+WITH project AS (SELECT id FROM projects WHERE name = %(name)s),
+days AS (
+    SELECT day, {document} AS document FROM project_days
+    WHERE project_id = (SELECT id FROM project) AND day BETWEEN %(start)s AND %(end)s AND versions_json IS NOT NULL
+)
+SELECT {_days_object("document")}, coalesce(array_agg(day ORDER BY day) FILTER (WHERE document IS NULL), '{{}}')
+FROM days
+HAVING EXISTS (SELECT 1 FROM project)
+"""
+    for include_ci, document in ((True, "versions_json"), (False, "versions_without_ci_json"))
+}
+# Any range v3 is asked for, so not prepared: the name bound by psycopg2, the days constants as in v2's.
+VERSIONS = f"{_DAY_DOCUMENTS} SELECT {_VERSIONS_OF_DAYS} FROM project".replace("$1", "%s")
+
+
+def in_range(statement: str, start: date, end: date) -> str:
+    """The statement with its range's days as constants (`$start`, `$end`), so that its plan holds only their
+    partitions."""
+    return statement.replace("$start", f"'{start.isoformat()}'::date").replace("$end", f"'{end.isoformat()}'::date")
