@@ -22,6 +22,7 @@ ALL = [
     "0008.non-mirror-totals",
     "0009.month-compactions",
     "0010.project-recent-days",
+    "0011.day-category-documents",
 ]
 EXPECTED = {
     "projects",
@@ -88,6 +89,12 @@ def test_the_day_documents_migration_fills_every_stored_day_from_its_versions(se
                    FOR VALUES FROM ('2026-11-20') TO ('2026-11-21');
                INSERT INTO version_downloads VALUES
                    (1, '2026-11-20', '2.31.0', 4, 4, 4), (1, '2026-11-20', '2.32.0', 2, 2, 2);
+               CREATE TABLE category_downloads_20261119 PARTITION OF category_downloads
+                   FOR VALUES FROM ('2026-11-19') TO ('2026-11-20');
+               INSERT INTO category_downloads VALUES
+                   (1, '2026-11-19', 'system', 'Linux', 9, 8), (1, '2026-11-19', 'system', NULL, 6, 5),
+                   (1, '2026-11-19', 'python_minor', '3.12', 15, 13), (1, '2026-11-19', 'country', 'DE', 15, 13),
+                   (2, '2026-11-19', 'system', 'Darwin', 7, 0);
                INSERT INTO project_days VALUES (1, '2026-11-19', 15, 13, 7), (2, '2026-11-19', 7, 7, 7),
                                                (1, '2026-11-18', 3, 3, 3), (1, '2026-11-20', 6, 6, 6)"""
         )
@@ -117,6 +124,11 @@ def test_the_day_documents_migration_fills_every_stored_day_from_its_versions(se
         # The all-time totals without mirrors: the base (none here) plus every stored day's.
         cur.execute("SELECT name, total_non_mirror_downloads FROM projects ORDER BY name")
         assert cur.fetchall() == [("flask", 7), ("requests", 22)]
+        # pypistats' breakdowns per day, from the category rows: non-mirror, nulls last, none without downloads.
+        cur.execute("SELECT project_id, day::text, categories_json FROM project_days WHERE categories_json IS NOT NULL")
+        assert [(p, d, json.loads(doc)) for p, d, doc in cur.fetchall()] == [
+            (1, "2026-11-19", {"python_minor": [["3.12", 13]], "system": [["Linux", 8], [None, 5]]})
+        ]
         # Each project's ring of the 30 days ending on the last stored day; older days are not in it.
         cur.execute(
             """SELECT p.name, p.total_downloads, p.total_non_mirror_downloads, r.days, r.downloads,

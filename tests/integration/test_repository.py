@@ -31,6 +31,8 @@ def snapshot(url: str) -> dict:
             "FROM project_days d JOIN projects p ON p.id = d.project_id ORDER BY 1, 2",
             "documents": "SELECT p.name, d.day, d.versions_json::jsonb "
             "FROM project_days d JOIN projects p ON p.id = d.project_id ORDER BY 1, 2",
+            "category documents": "SELECT p.name, d.day, d.categories_json::jsonb "
+            "FROM project_days d JOIN projects p ON p.id = d.project_id ORDER BY 1, 2",
             "versions": "SELECT p.name, v.day, v.version, v.downloads, v.non_mirror_downloads, v.pip_downloads "
             "FROM version_downloads v JOIN projects p ON p.id = v.project_id ORDER BY 1, 2, 3",
             "categories": "SELECT p.name, c.day, c.breakdown::text, c.category, c.downloads, c.non_mirror_downloads "
@@ -71,6 +73,11 @@ def test_an_import_stores_every_table_and_the_totals(container, db):
     assert ("requests", DAY, "2.30.0", 5, 5, 1) in state["versions"]
     assert state["documents"] == [("flask", DAY, {"3.0.0": 7}), ("requests", DAY, {"2.30.0": 5, "2.31.0": 10})]
     assert ("flask", DAY, "system", None, 3, 3) in state["categories"]
+    # pypistats' breakdowns, non-mirror, nulls last, as its answers give them.
+    assert state["category documents"] == [
+        ("flask", DAY, {"python_minor": [["3.12", 7]], "system": [["Linux", 4], [None, 3]]}),
+        ("requests", DAY, {"system": [["Linux", 13]]}),
+    ]
     assert state["ledger"] == [(DAY, "files", "succeeded", result.rows_written, 1234)]
     assert result.rows_written == len(state["versions"]) + len(state["categories"]) + len(state["days"])
 
@@ -317,6 +324,9 @@ def test_retention_drops_old_detail_and_keeps_day_totals(container, db):
     assert {c[1] for c in state["categories"]} == {NEXT}
     assert {d[1] for d in state["days"]} == {DAY, NEXT}
     assert [d for d in state["documents"] if d[2] is not None] == [("requests", NEXT, {"2.31.0": 1})]
+    assert [d for d in state["category documents"] if d[2] is not None] == [
+        ("requests", NEXT, {"system": [["Linux", 1]]})
+    ]
     assert state["projects"] == [("flask", 0, 7), ("requests", 0, 16)]
 
 

@@ -363,10 +363,10 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         stop(server_process)
 
-    print(f"\n{'endpoint':<18}{'clients':>8}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>10}")
+    print(f"\n{'endpoint':<30}{'clients':>8}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>10}")
     for endpoint, connections, _, _ in loads:
         row = [statistics.median(r[k] for r in results[endpoint]) for k in ("rps", "p50", "p99", "non_2xx")]
-        print(f"{endpoint:<18}{connections:>8}{row[0]:>10.0f}{row[1]:>10.2f}{row[2]:>10.2f}{row[3]:>10.0f}")
+        print(f"{endpoint:<30}{connections:>8}{row[0]:>10.0f}{row[1]:>10.2f}{row[2]:>10.2f}{row[3]:>10.0f}")
     print(
         f"\nheavy v2, uncached ({HEAVY}, {args.heavy_versions} versions, {heavy[0]['bytes']} bytes): "
         f"median {statistics.median(h['p50'] for h in heavy):.0f} ms, "

@@ -1,9 +1,18 @@
-"""The SQL of reads over the day documents the import stores in project_days (versions_json and its kin): the
-documents spliced as text, in day order, rather than JSON built per request."""
+"""The SQL of the day documents the import stores in project_days (versions_json and its kin, categories_json):
+how the import builds them, and reads that splice them as text, in day order, rather than build JSON per request."""
 
 from __future__ import annotations
 
 from datetime import date
+
+from psycopg2 import sql
+
+from pepy.domain.downloads import Breakdown
+
+# pypistats.org's breakdowns: the import keeps each day's non-mirror downloads per category of these in
+# categories_json (migration 0011), which its answers read instead of one day partition of category_downloads
+# per day.
+DOCUMENTED_BREAKDOWNS = (Breakdown.PYTHON_MAJOR, Breakdown.PYTHON_MINOR, Breakdown.SYSTEM)
 
 
 def _days_object(document: str) -> str:
@@ -59,3 +68,26 @@ def in_range(statement: str, start: date, end: date) -> str:
     """The statement with its range's days as constants (`$start`, `$end`), so that its plan holds only their
     partitions."""
     return statement.replace("$start", f"'{start.isoformat()}'::date").replace("$end", f"'{end.isoformat()}'::date")
+
+
+def category_documents(partition: str) -> sql.Composable:
+    """SQL of each project's categories_json from a day's category partition, as rows (project_id,
+    categories_json): {"python_major": [["3", 120], [null, 4]], ...}, categories in the order pypistats' answers
+    give them (nulls last), only those with downloads. Migration 0011 wrote the days stored before the same way."""
+    return sql.SQL(
+        """SELECT project_id,
+                  '{{' || string_agg(to_json(breakdown::text)::text || ':' || pairs, ',' ORDER BY breakdown) || '}}'
+                      AS categories_json
+           FROM (
+               SELECT project_id, breakdown,
+                      '[' || string_agg('[' || coalesce(to_json(category)::text, 'null') || ',' || non_mirror_downloads
+                                        || ']', ',' ORDER BY category NULLS LAST) || ']' AS pairs
+               FROM {partition}
+               WHERE breakdown IN ({breakdowns}) AND non_mirror_downloads > 0
+               GROUP BY project_id, breakdown
+           ) b
+           GROUP BY project_id"""
+    ).format(
+        partition=sql.Identifier(partition),
+        breakdowns=sql.SQL(", ").join(sql.Literal(b.value) for b in DOCUMENTED_BREAKDOWNS),
+    )

@@ -175,6 +175,8 @@ class PostgresProjectReadStore(ProjectReadStore):
     def category_days(
         self, name: str, breakdown: Breakdown, start: date, end: date, category: str | None, any_category: bool
     ) -> CategoryDownloads | None:
+        if breakdown in day_documents.DOCUMENTED_BREAKDOWNS:
+            return self._documented_category_days(name, breakdown, start, end, category, any_category)
         if any_category:
             matching = sql.SQL("")
         elif category is None:
@@ -196,6 +198,31 @@ class PostgresProjectReadStore(ProjectReadStore):
             )
             rows = [CategoryDay(*row) for row in cur]
         return CategoryDownloads(name, rows)
+
+    def _documented_category_days(
+        self, name: str, breakdown: Breakdown, start: date, end: date, category: str | None, any_category: bool
+    ) -> CategoryDownloads | None:
+        # Each caller is rerun as a whole when a standby ends its session.
+        with self._pool.connection() as conn, conn.cursor() as cur:
+            cur.execute(
+                """SELECT d.day, d.categories_json FROM projects p
+                   LEFT JOIN project_days d ON d.project_id = p.id AND d.day BETWEEN %s AND %s
+                                           AND d.categories_json IS NOT NULL
+                   WHERE p.name = %s ORDER BY d.day""",
+                (start, end, name),
+            )
+            rows = cur.fetchall()
+        if not rows:
+            return None
+        wanted = None if category is None else category.lower()
+        found = []
+        for day, document in rows:
+            if day is None:
+                continue
+            for stored, downloads in orjson.loads(document).get(breakdown.value, ()):
+                if any_category or (stored.lower() == wanted if stored is not None else wanted is None):
+                    found.append(CategoryDay(day, stored, downloads))
+        return CategoryDownloads(name, found)
 
     @rerun_if_session_ended
     def versions(self, name: str, start: date, end: date) -> list[str] | None:

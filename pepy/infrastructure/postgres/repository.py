@@ -17,7 +17,7 @@ from pepy.domain.errors import InvalidImport
 from pepy.domain.model import PROJECT_NAME_MAX_LENGTH, Downloads, ProjectName
 from pepy.domain.ports import DownloadsRepository
 from pepy.domain.rankings import Ranking, RankingsBuilt
-from pepy.infrastructure.postgres import compaction, recent_days
+from pepy.infrastructure.postgres import compaction, day_documents, recent_days
 from pepy.infrastructure.postgres import rankings as ranking_sql
 from pepy.infrastructure.postgres.copy import CopyStream, copy_line
 from pepy.infrastructure.postgres.pool import ConnectionPool
@@ -108,10 +108,10 @@ WHERE p.id = d.project_id AND (d.change <> 0 OR d.non_mirror_change <> 0);
 
 DELETE FROM project_days WHERE day = %(day)s;
 INSERT INTO project_days (project_id, day, downloads, non_mirror_downloads, pip_downloads, versions_json,
-                          versions_without_ci_json, new_versions)
+                          versions_without_ci_json, new_versions, categories_json)
 SELECT project_id, %(day)s, downloads, non_mirror_downloads, pip_downloads, versions_json, versions_without_ci_json,
-       new_versions
-FROM new_days
+       new_versions, c.categories_json
+FROM new_days LEFT JOIN ({category_documents}) c USING (project_id)
 ORDER BY project_id;
 """
 
@@ -133,6 +133,14 @@ FROM (
 WHERE d.day = %(day)s::date + 1 AND d.project_id = n.project_id AND d.new_versions IS DISTINCT FROM n.new_versions;
 RESET enable_nestloop;
 """
+
+
+# What retention clears in project_days when it drops a day's partition of each detail table.
+_EXPIRED_DOCUMENTS = {
+    "version_downloads_": "UPDATE project_days SET versions_json = NULL, versions_without_ci_json = NULL, "
+    "new_versions = NULL WHERE day = %s",
+    "category_downloads_": "UPDATE project_days SET categories_json = NULL WHERE day = %s",
+}
 
 
 def lock_day_for_writing(cur, day: date) -> None:
@@ -189,7 +197,11 @@ class PostgresDownloadsRepository(DownloadsRepository):
                 cur, "category_downloads", day, _FILL_CATEGORIES, "project_id, breakdown, category"
             )
             phase.done("category_downloads", categories.rows)
-            cur.execute(sql.SQL(_REPLACE_PROJECT_DAYS).format(versions=sql.Identifier(versions.new)), {"day": day})
+            replace_days = sql.SQL(_REPLACE_PROJECT_DAYS).format(
+                versions=sql.Identifier(versions.new),
+                category_documents=day_documents.category_documents(categories.new),
+            )
+            cur.execute(replace_days, {"day": day})
             project_rows = cur.rowcount
             cur.execute(_MONTH_CHANGED, {"day": day})
             cur.execute(sql.SQL(_REFRESH_NEXT_NEW_VERSIONS).format(versions=sql.Identifier(versions.new)), {"day": day})
@@ -290,16 +302,11 @@ class PostgresDownloadsRepository(DownloadsRepository):
             expired = [name for (name,) in cur.fetchall()]
         for name in expired:
             with self._pool.connection() as conn, conn.cursor() as cur:
-                # The day's per-version documents are its detail too: they go with its version partition.
-                if name.startswith("version_downloads_"):
-                    expired_day = datetime.strptime(name[-8:], "%Y%m%d").date()
-                    lock_day_for_writing(cur, expired_day)
-                    cur.execute(
-                        "UPDATE project_days SET versions_json = NULL, versions_without_ci_json = NULL, "
-                        "new_versions = NULL WHERE day = %s",
-                        (expired_day,),
-                    )
-                    cur.execute(_MONTH_CHANGED, {"day": expired_day})
+                # The day's documents are its detail too: each goes with the partition it is built from.
+                table, expired_day = name[:-8], datetime.strptime(name[-8:], "%Y%m%d").date()
+                lock_day_for_writing(cur, expired_day)
+                cur.execute(_EXPIRED_DOCUMENTS[table], (expired_day,))
+                cur.execute(_MONTH_CHANGED, {"day": expired_day})
                 cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(name)))
         if expired:
             log.info("retention dropped partitions", extra={"partitions": len(expired), "before": day.isoformat()})

@@ -1,0 +1,1 @@
+ALTER TABLE project_days DROP COLUMN categories_json;
