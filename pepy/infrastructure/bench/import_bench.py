@@ -144,7 +144,8 @@ def stored_sizes(pool: ConnectionPool) -> dict[str, int]:
     with pool.connection() as conn, conn.cursor() as cur:
         sizes = {}
         for table in [*tables, "project_recent_days", "projects"]:
-            cur.execute("SELECT pg_total_relation_size(%s)", (table,))
+            # 0 for a table this version of the code does not have.
+            cur.execute("SELECT coalesce(pg_total_relation_size(to_regclass(%s)), 0)", (table,))
             sizes[table] = cur.fetchone()[0]
     return sizes
 

@@ -25,3 +25,7 @@ FROM (
     GROUP BY project_id, day
 ) c
 WHERE d.project_id = c.project_id AND d.day = c.day;
+
+-- The update wrote each row's new version wherever the heap had room: the months are no longer in project order,
+-- and the next import runs rewrite them (migration 0009).
+DELETE FROM month_compactions;
