@@ -50,6 +50,24 @@ API_MODULES = (
 )
 
 
+class SyncFlask(Flask):
+    """Flask, remembering what ensure_sync answered for each hook and view.
+
+    Flask asks it of every hook and view on every request, and each answer costs an inspection of the function's
+    code flags; the app's functions are all synchronous and fixed once it is built.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._sync: dict = {}
+
+    def ensure_sync(self, func):
+        sync = self._sync.get(func)
+        if sync is None:
+            sync = self._sync[func] = super().ensure_sync(func)
+        return sync
+
+
 class NameConverter(PathConverter):
     """Any text after the slash, control characters included, so the view can refuse it with a 400."""
 
@@ -84,7 +102,7 @@ def create_app(container: Container) -> Flask:
     """A Flask app whose modules get their handlers from the container."""
     # No static folder: Swagger UI's assets are served by the docs blueprint, from their package, and the site's by
     # the pages blueprint.
-    app = Flask("pepy", static_folder=None)
+    app = SyncFlask("pepy", static_folder=None)
     app.url_map.converters["name"] = NameConverter
     app.json = OrjsonProvider(app)
     container.wire(modules=list(API_MODULES))

@@ -6,7 +6,8 @@ import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from functools import wraps
+from datetime import date, datetime
+from functools import lru_cache, wraps
 
 from dependency_injector.wiring import Provide, inject
 from flask import Blueprint, current_app, request
@@ -27,15 +28,17 @@ blueprint = Blueprint("caching", __name__)
 
 
 @blueprint.record_once
-def install_answer_cache(state) -> None:
-    """Give the app its own AnswerCache."""
-    state.app.extensions["pepy_answers"] = AnswerCache()
-
-
 @inject
-def cache_validity(get_validity: GetCacheValidityHandler = Provide[Container.get_cache_validity]) -> CacheValidity:
+def install_answer_cache(state, get_validity: GetCacheValidityHandler = Provide[Container.get_cache_validity]) -> None:
+    """Give the app its own AnswerCache, and the handler of what caching headers depend on: taken from the
+    container once, as injecting it into every cached view cost more than the handler itself."""
+    state.app.extensions["pepy_answers"] = AnswerCache()
+    state.app.extensions["pepy_cache_validity"] = get_validity
+
+
+def cache_validity() -> CacheValidity:
     """What this request's caching headers depend on."""
-    return get_validity(GetCacheValidity())
+    return current_app.extensions["pepy_cache_validity"](GetCacheValidity())
 
 
 def cache_headers(validity: CacheValidity, variant: str, private: bool) -> dict[str, str]:
@@ -46,14 +49,23 @@ def cache_headers(validity: CacheValidity, variant: str, private: bool) -> dict[
     scope = "private" if private else "public"
     headers = {"Cache-Control": f"{scope}, max-age={validity.seconds_until_next_import}, {STALE}"}
     if validity.last_import_at is not None:
-        seed = f"{validity.last_import_at.isoformat()}|{validity.today.isoformat()}|{variant}"
-        headers["ETag"] = '"' + hashlib.sha256(seed.encode()).hexdigest()[:24] + '"'
-        headers["Last-Modified"] = http_date(validity.last_import_at)
+        headers["ETag"], headers["Last-Modified"] = _validators(validity.last_import_at, validity.today, variant)
     return headers
+
+
+@lru_cache(maxsize=64)
+def _validators(last_import_at: datetime, today: date, variant: str) -> tuple[str, str]:
+    # The same for every request until an import succeeds or the date turns: hashed and formatted once, not per
+    # request.
+    seed = f"{last_import_at.isoformat()}|{today.isoformat()}|{variant}"
+    return '"' + hashlib.sha256(seed.encode()).hexdigest()[:24] + '"', http_date(last_import_at)
 
 
 def _not_modified(headers: dict[str, str], validity: CacheValidity | None) -> bool:
     if "ETag" not in headers:
+        return False
+    # Most requests carry neither validator: Werkzeug would parse both absent headers into empty values.
+    if "HTTP_IF_NONE_MATCH" not in request.environ and "HTTP_IF_MODIFIED_SINCE" not in request.environ:
         return False
     if request.if_none_match:
         return request.if_none_match.contains_weak(headers["ETag"].strip('"'))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dependency_injector.wiring import Provide, inject
 from flask import Blueprint, current_app, request
+from flask.blueprints import BlueprintSetupState
 
 from pepy.infrastructure.container import Container
 
@@ -23,13 +24,20 @@ def mark_private(view):
     return view
 
 
-@blueprint.after_app_request
+@blueprint.record_once
 @inject
-def add_cors_headers(response, origins: frozenset[str] = Provide[Container.cors_origins]):
+def install_origins(state: BlueprintSetupState, origins: frozenset[str] = Provide[Container.cors_origins]) -> None:
+    """Give the app its allowed origins, taken from the container once rather than injected into every answer."""
+    state.app.extensions["pepy_cors_origins"] = origins
+
+
+@blueprint.after_app_request
+def add_cors_headers(response):
     """Answer CORS on every response, preflights included."""
     origin = request.headers.get("Origin")
     if not origin:
         return response
+    origins = current_app.extensions["pepy_cors_origins"]
     view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
     private = getattr(view, "cors_private", False)
     if origin in origins:
