@@ -5,13 +5,15 @@ On a shared 2-core host, throughput differs by more than 5% between runs of the 
 instructions repeats to a fraction of a percent whatever else the machine does. This runs the Flask app
 in-process (no HTTP server) against the API benchmark's database (`make bench-api` loads it) under
 `valgrind --tool=callgrind`: once with a warm-up only, once with the same warm-up and N requests of an endpoint,
-each under a new spelling (so each answer is built from PostgreSQL). The difference over N is the app's own
-instructions per request, psycopg2 and libpq included, PostgreSQL's not. Run it in two checkouts to compare them.
+each under a new spelling (so each answer is built from PostgreSQL), each a call of the WSGI app as gunicorn makes
+it, with the production log line. The difference over N is the app's own instructions per request, psycopg2 and
+libpq included; PostgreSQL's and gunicorn's not. Run it in two checkouts to compare them.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import random
 import re
@@ -31,28 +33,48 @@ WARM_UP = 50
 SEED = 20261202
 
 
+def wsgi_environ(path: str) -> dict:
+    """The environ gunicorn gives the app for a GET of `path` from a client behind the proxy."""
+    return {
+        "REQUEST_METHOD": "GET", "SCRIPT_NAME": "", "PATH_INFO": path, "QUERY_STRING": "", "RAW_URI": path,
+        "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8080", "SERVER_PROTOCOL": "HTTP/1.1", "HTTP_HOST": "127.0.0.1",
+        "HTTP_USER_AGENT": "wrk", "HTTP_X_FORWARDED_FOR": "198.18.0.7", "REMOTE_ADDR": "127.0.0.1",
+        "REMOTE_PORT": "40000", "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(), "wsgi.errors": sys.stderr,
+        "wsgi.version": (1, 0), "wsgi.multithread": True, "wsgi.multiprocess": True, "wsgi.run_once": False,
+    }  # fmt: skip
+
+
 def serve_requests(endpoint: str, count: int) -> None:
-    """Inside valgrind: build the app as the WSGI entry point does, warm it up, then answer `count` requests."""
+    """Inside valgrind: build the app as the WSGI entry point does (its production log included), warm it up, then
+    answer `count` requests, each by calling the app as gunicorn does: a test client would add a third again."""
     from dependency_injector import providers
 
     from pepy.infrastructure.api.app import create_app
     from pepy.infrastructure.container import build_container
+    from pepy.infrastructure.logging import configure_logging
     from pepy.infrastructure.postgres.ledger import PostgresImportLedger
     from pepy.infrastructure.settings import Settings
 
-    container = build_container(Settings.from_env())
+    settings = Settings.from_env()
+    configure_logging(settings.env, settings.log_level)
+    container = build_container(settings)
     # Under valgrind a request takes a hundred times longer: the ledger's five-second freshness would expire within
     # the measured part and add reads that a running server makes once per five seconds, not per request.
     container.read_ledger.override(
         providers.Singleton(PostgresImportLedger, pool=container.read_pool, freshness_ttl_s=float("inf"))
     )
-    client = create_app(container).test_client()
+    app = create_app(container)
     rng = random.Random(SEED)
     names = zipf_names(100_000, WARM_UP + count, rng)
+    statuses: list[str] = []
+
+    def start_response(status: str, headers: list, exc_info=None) -> None:
+        statuses.append(status)
+
     for name in names:
-        answer = client.get(ENDPOINTS[endpoint].format(respelled(name, rng)))
-        if answer.status_code != 200:
-            raise SystemExit(f"{endpoint} {name}: {answer.status_code} {answer.get_data()[:200]!r}")
+        body = b"".join(app(wsgi_environ(ENDPOINTS[endpoint].format(respelled(name, rng))), start_response))
+        if not statuses[-1].startswith("200"):
+            raise SystemExit(f"{endpoint} {name}: {statuses[-1]} {body[:200]!r}")
 
 
 def count_instructions(endpoint: str, requests: int, url: str, folder: Path) -> int:
@@ -74,7 +96,9 @@ def main(argv: list[str] | None = None) -> None:
     """Print the instructions per request of each endpoint asked for."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=200, help="measured requests per endpoint")
-    parser.add_argument("--endpoints", default="v2,badge,v1,pypistats recent", help="separated by commas")
+    parser.add_argument(
+        "--endpoints", default="v2,badge,v1,pypistats recent,pypistats overall", help="separated by commas"
+    )
     parser.add_argument("--inner", nargs=2, metavar=("ENDPOINT", "COUNT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.inner:
