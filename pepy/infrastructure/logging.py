@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 
-from pythonjsonlogger.json import JsonFormatter
+from pythonjsonlogger.orjson import OrjsonFormatter
 
 _READABLE = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 
@@ -28,7 +28,7 @@ def configure_logging(env: str, level: str = "INFO") -> None:
     handler = logging.StreamHandler(sys.stderr)
     if env == "production":
         handler.setFormatter(
-            JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s", rename_fields={"levelname": "level"})
+            OrjsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s", rename_fields={"levelname": "level"})
         )
     else:
         handler.setFormatter(_ContextFormatter(_READABLE))
