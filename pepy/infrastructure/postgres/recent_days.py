@@ -17,6 +17,7 @@ from pepy.domain.read_models import DayTotal, WindowSums
 
 RECENT_DAYS = 30
 EPOCH = date(1970, 1, 1)
+_ONE_DAY = timedelta(days=1)
 
 # Run by the import once the day's rows are written, over `day_changes`: every project the day has, or had before
 # this import, with zeros for one it no longer has. A slot holding a newer day keeps it (a backfill of an old day
@@ -64,16 +65,18 @@ class RecentDays:
         """The days from start to end that have downloads, or None if the ring does not hold every one of them."""
         if self.days is None:
             return None
+        days, downloads, non_mirror = self.days, self.downloads, self.non_mirror_downloads
         found = []
-        day = start
+        day, slot = start, (start - EPOCH).days % RECENT_DAYS
         while day <= end:
-            slot = (day - EPOCH).days % RECENT_DAYS
-            held = self.days[slot]
-            if held > day:
-                return None
-            if held == day and self.downloads[slot]:
-                found.append(DayTotal(day, self.downloads[slot], self.non_mirror_downloads[slot]))
-            day += timedelta(days=1)
+            held = days[slot]
+            if held != day:
+                if held > day:
+                    return None
+            elif downloads[slot]:
+                found.append(DayTotal(day, downloads[slot], non_mirror[slot]))
+            day += _ONE_DAY
+            slot = slot + 1 if slot < RECENT_DAYS - 1 else 0
         return found
 
     def sums(self, start: date, end: date) -> WindowSums | None:
