@@ -3,6 +3,7 @@ how the import builds them, and reads that splice them as text, in day order, ra
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 
 from psycopg2 import sql
@@ -64,6 +65,7 @@ HAVING EXISTS (SELECT 1 FROM project)
 VERSIONS = f"{_DAY_DOCUMENTS} SELECT {_VERSIONS_OF_DAYS} FROM project".replace("$1", "%s")
 
 
+@functools.lru_cache(maxsize=64)
 def in_range(statement: str, start: date, end: date) -> str:
     """The statement with its range's days as constants (`$start`, `$end`), so that its plan holds only their
     partitions."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import threading
 
@@ -25,7 +26,7 @@ class PreparedStatements:
         """Run the statement, preparing it on this connection first if needed."""
         conn = cur.connection
         key = (id(conn), conn.info.backend_pid)
-        name = "pepy_" + hashlib.sha1(text.encode()).hexdigest()[:16]
+        name = _statement_name(text)
         with self._lock:
             prepared = self._names.setdefault(key, set())
             known = name in prepared
@@ -42,3 +43,9 @@ class PreparedStatements:
             prepared.add(name)
         placeholders = ", ".join(["%s"] * len(parameters))
         cur.execute(f"EXECUTE {name} ({placeholders})", parameters)
+
+
+@functools.lru_cache(maxsize=256)
+def _statement_name(text: str) -> str:
+    # Every request runs one of a few statements: hashing a kilobyte of text each time cost more than the lookup.
+    return "pepy_" + hashlib.sha1(text.encode()).hexdigest()[:16]
