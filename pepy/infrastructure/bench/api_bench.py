@@ -54,6 +54,7 @@ ENDPOINTS = {
     "v1": "/api/v1/projects/{}",
     "pypistats recent": "/api/packages/{}/recent",
     "pypistats overall": "/api/packages/{}/overall",
+    "pypistats python_minor": "/api/packages/{}/python_minor",
     "v3 series": "/api/v3/projects/{}/downloads",
 }
 # pepy.tech's Pro downloads over a year, asked with a key of the pro scope (stored in the bench database).
@@ -323,7 +324,7 @@ def main(argv: list[str] | None = None) -> None:
     loads = [(endpoint, args.connections, lambda e=endpoint: paths[e], "") for endpoint in ENDPOINTS]
     # The hot endpoints with every name spelled anew, so each answer is built from PostgreSQL: at the chosen
     # concurrency, and from one client.
-    for endpoint in ("v2", "v1", "badge", "pypistats recent", "pypistats overall"):
+    for endpoint in ("v2", "v1", "badge", "pypistats recent", "pypistats overall", "pypistats python_minor"):
         spelled = functools.partial(respelled_paths, ENDPOINTS[endpoint], names, rng)
         loads += [(f"{endpoint} uncached", args.connections, spelled, ""), (f"{endpoint} uncached 1", 1, spelled, "")]
     loads += [
