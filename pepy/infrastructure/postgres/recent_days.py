@@ -19,17 +19,19 @@ RECENT_DAYS = 30
 EPOCH = date(1970, 1, 1)
 _ONE_DAY = timedelta(days=1)
 
+
 # Run by the import once the day's rows are written, over `day_changes`: every project the day has, or had before
 # this import, with zeros for one it no longer has. A slot holding a newer day keeps it (a backfill of an old day
 # changes nothing here).
-WRITE = """
+def _ring_holding(fill: str, value: str) -> str:
+    """SQL of a new row's ring: `fill` in every slot but the day's, which holds `value`."""
+    return f"array_fill({fill}, ARRAY[%(slot)s - 1]) || {value} || array_fill({fill}, ARRAY[%(ring)s - %(slot)s])"
+
+
+WRITE = f"""
 INSERT INTO project_recent_days AS r (project_id, days, downloads, non_mirror_downloads)
-SELECT project_id,
-       array_fill(%(epoch)s::date, ARRAY[%(slot)s - 1]) || %(day)s::date
-           || array_fill(%(epoch)s::date, ARRAY[%(ring)s - %(slot)s]),
-       array_fill(0::bigint, ARRAY[%(slot)s - 1]) || downloads || array_fill(0::bigint, ARRAY[%(ring)s - %(slot)s]),
-       array_fill(0::bigint, ARRAY[%(slot)s - 1]) || non_mirror_downloads
-           || array_fill(0::bigint, ARRAY[%(ring)s - %(slot)s])
+SELECT project_id, {_ring_holding("%(epoch)s::date", "%(day)s::date")}, {_ring_holding("0::bigint", "downloads")},
+       {_ring_holding("0::bigint", "non_mirror_downloads")}
 FROM day_changes
 ORDER BY project_id
 ON CONFLICT (project_id) DO UPDATE SET days[%(slot)s] = %(day)s,
@@ -47,7 +49,13 @@ WHERE p.name = $1
 
 def write_parameters(day: date) -> dict:
     """The parameters of WRITE for a day's import."""
-    return {"day": day, "epoch": EPOCH, "ring": RECENT_DAYS, "slot": (day - EPOCH).days % RECENT_DAYS + 1}
+    # PostgreSQL's arrays count from 1.
+    return {"day": day, "epoch": EPOCH, "ring": RECENT_DAYS, "slot": slot_of(day) + 1}
+
+
+def slot_of(day: date) -> int:
+    """The ring's slot (from 0) that holds the day."""
+    return (day - EPOCH).days % RECENT_DAYS
 
 
 @dataclass(frozen=True)
@@ -67,7 +75,7 @@ class RecentDays:
             return None
         days, downloads, non_mirror = self.days, self.downloads, self.non_mirror_downloads
         found = []
-        day, slot = start, (start - EPOCH).days % RECENT_DAYS
+        day, slot = start, slot_of(start)
         while day <= end:
             held = days[slot]
             if held != day:
