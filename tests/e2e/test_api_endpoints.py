@@ -125,6 +125,22 @@ def test_overall_has_both_categories_over_180_days(api_client):
     assert sum(r["downloads"] for r in only) == 123 - 40
 
 
+def test_overall_gives_each_day_with_mirrors_then_without_as_pypistats_does(api_client):
+    answer = ok(api_client, "/api/packages/demo-pkg/overall?start_date=2026-11-13&end_date=2026-11-14")
+
+    assert answer.data.endswith(b"}\n") and answer.mimetype == "application/json"
+    assert answer.get_json() == {
+        "data": [
+            {"category": "with_mirrors", "date": "2026-11-13", "downloads": 8},
+            {"category": "without_mirrors", "date": "2026-11-13", "downloads": 7},
+            {"category": "with_mirrors", "date": "2026-11-14", "downloads": 2},
+            {"category": "without_mirrors", "date": "2026-11-14", "downloads": 2},
+        ],
+        "package": "demo-pkg",
+        "type": "overall_downloads",
+    }
+
+
 def test_dates_filter_on_the_server_and_can_reach_past_180_days(api_client):
     url = "/api/packages/demo-pkg/overall?mirrors=true&start_date=2026-05-01&end_date=2026-08-01"
     assert ok(api_client, url).get_json()["data"] == [

@@ -18,7 +18,7 @@ from pepy.application.queries.common import (
 )
 from pepy.domain.downloads import Breakdown
 from pepy.domain.errors import ProjectNotFound
-from pepy.domain.read_models import CategoryDay, CategoryDownloads
+from pepy.domain.read_models import CategoryDownloads, ProjectDays
 
 PYPISTATS_WINDOW_DAYS = 180
 # The longest category a client may filter by; stored categories may be longer, and then match none.
@@ -70,30 +70,24 @@ def pypistats_range(start: date | None, end: date | None, last: date, today: dat
 
 @dataclass(frozen=True)
 class GetOverallDownloads:
-    """pypistats.org's overall view: daily downloads with mirrors, without, or both (mirrors None)."""
+    """pypistats.org's overall view: the day totals, with mirrors and without, over its range."""
 
     name: str
-    mirrors: bool | None = None
     start: date | None = None
     end: date | None = None
 
 
 class GetOverallDownloadsHandler(ReadHandler):
-    """Reads the day totals and splits them into the with_mirrors and without_mirrors categories."""
+    """Reads the day totals of the window; each is a with_mirrors and a without_mirrors point (query.mirrors
+    keeps one of them)."""
 
-    def __call__(self, query: GetOverallDownloads) -> CategoryDownloads:
+    def __call__(self, query: GetOverallDownloads) -> ProjectDays:
         name = project_name(query.name)
         start, end = pypistats_range(query.start, query.end, self.last_day(), self._clock())
         found = self._store.day_totals(name, start, end)
         if found is None:
             raise ProjectNotFound(name)
-        rows = []
-        for day in found.days:
-            if query.mirrors in (None, True):
-                rows.append(CategoryDay(day.day, "with_mirrors", day.downloads))
-            if query.mirrors in (None, False):
-                rows.append(CategoryDay(day.day, "without_mirrors", day.non_mirror_downloads))
-        return CategoryDownloads(found.name, rows)
+        return found
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,6 @@ import itertools
 import json
 import os
 import random
-import re
 import shutil
 import signal
 import statistics
@@ -38,7 +37,9 @@ import psycopg2
 from pepy.application.commands import CompactMonths, CompactMonthsHandler, RefreshRankings, RefreshRankingsHandler
 from pepy.domain.access import hash_secret
 from pepy.domain.downloads import Breakdown, DayRow
+from pepy.infrastructure.bench.cpu import CpuSplit
 from pepy.infrastructure.bench.database import LOCAL_SERVER, prepare_database
+from pepy.infrastructure.bench.wrk import run_wrk
 from pepy.infrastructure.postgres.access import PostgresApiKeyRepository
 from pepy.infrastructure.postgres.embedded import free_port
 from pepy.infrastructure.postgres.ledger import PostgresImportLedger
@@ -192,47 +193,6 @@ def zipf_names(projects: int, count: int, rng: random.Random) -> list[str]:
     return [project_name(1 + bisect.bisect_left(cumulative, rng.uniform(0, cumulative[-1]))) for _ in range(count)]
 
 
-# Requests come from CLIENTS addresses of the benchmarking range 198.18.0.0/15 (RFC 2544), as nginx forwards them:
-# one address for all would make every request wait on the one row the limiter keeps for it.
-CLIENTS = 2000
-_LUA = """
-paths = {PATHS}
-counter = 0
-request = function()
-  counter = counter + 1
-  local client = counter % {CLIENTS}
-  local forwarded = "198.18." .. math.floor(client / 250) .. "." .. (client % 250 + 1)
-  return wrk.format("GET", paths[(counter % #paths) + 1], {["X-Forwarded-For"] = forwarded{KEY}})
-end
-"""
-_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
-
-
-def run_wrk(base: str, paths: list[str], seconds: int, connections: int, folder: Path, key: str = "") -> dict:
-    """Requests per second and latency percentiles (ms) of one wrk run; `key` is sent as X-API-Key."""
-    script = folder / "paths.lua"
-    script.write_text(
-        _LUA.replace("{CLIENTS}", str(CLIENTS))
-        .replace("{PATHS}", "{" + ",".join(json.dumps(p) for p in paths) + "}")
-        .replace("{KEY}", f', ["X-API-Key"] = "{key}"' if key else "")
-    )
-    output = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), base],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    result = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))}
-    for percentile in ("50", "99"):
-        value, unit = re.search(rf"\s{percentile}%\s+([\d.]+)(us|ms|s)\b", output).groups()
-        result[f"p{percentile}"] = float(value) * _UNITS[unit]
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    result["non_2xx"] = int(errors.group(1)) if errors else 0
-    failed = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
-    result["socket_errors"] = sum(map(int, failed.groups())) if failed else 0
-    return result
-
-
 def respelled(name: str, rng: random.Random) -> str:
     """The same project under another spelling (case, separators), which PEP 503 lookup finds.
 
@@ -314,6 +274,7 @@ def main(argv: list[str] | None = None) -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server_process = start_gunicorn(url, port)
+    cpu = CpuSplit(server_process.pid)
     rng = random.Random(7)
     names = zipf_names(args.projects, 20_000, rng)
     paths = {endpoint: [template.format(n) for n in names] for endpoint, template in ENDPOINTS.items()}
@@ -354,7 +315,7 @@ def main(argv: list[str] | None = None) -> None:
             for run in range(args.runs):
                 for endpoint, connections, paths_of_run, key in loads:
                     results[endpoint].append(
-                        run_wrk(base, paths_of_run(), args.seconds, connections, Path(folder), key)
+                        run_wrk(base, paths_of_run(), args.seconds, connections, Path(folder), key, cpu)
                     )
                 heavy.append(heavy_latency(base, 10, rng))
                 heavy_pro.append(heavy_latency(base, 10, rng, PRO_DOWNLOADS, PRO_SECRET))
@@ -364,10 +325,17 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         stop(server_process)
 
-    print(f"\n{'endpoint':<30}{'clients':>8}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>10}")
+    # CPU per request: the app server's, PostgreSQL's, and the whole machine's (wrk's and the rest's included).
+    columns = ("rps", "p50", "p99", "non_2xx", "app_us", "postgres_us", "machine_us")
+    print(
+        f"\n{'endpoint':<30}{'clients':>8}" + "".join(f"{c:>12}" for c in ("req/s", "p50 ms", "p99 ms", *columns[3:]))
+    )
     for endpoint, connections, _, _ in loads:
-        row = [statistics.median(r[k] for r in results[endpoint]) for k in ("rps", "p50", "p99", "non_2xx")]
-        print(f"{endpoint:<30}{connections:>8}{row[0]:>10.0f}{row[1]:>10.2f}{row[2]:>10.2f}{row[3]:>10.0f}")
+        row = [statistics.median(r[k] for r in results[endpoint]) for k in columns]
+        print(
+            f"{endpoint:<30}{connections:>8}{row[0]:>12.0f}{row[1]:>12.2f}{row[2]:>12.2f}"
+            + "".join(f"{v:>12.0f}" for v in row[3:])
+        )
     print(
         f"\nheavy v2, uncached ({HEAVY}, {args.heavy_versions} versions, {heavy[0]['bytes']} bytes): "
         f"median {statistics.median(h['p50'] for h in heavy):.0f} ms, "

@@ -25,6 +25,7 @@ from pathlib import Path
 import psycopg2
 
 from pepy.infrastructure.bench import api_bench, import_bench
+from pepy.infrastructure.bench.wrk import run_wrk
 from pepy.infrastructure.postgres import migrate
 from pepy.infrastructure.postgres.embedded import free_port
 from pepy.infrastructure.postgres.embedded_replication import RECOMMENDED_STANDBY_SETTINGS, ReplicatedPostgres
@@ -131,7 +132,7 @@ def run_configuration(name: str, servers: ReplicatedPostgres, day, args, folder:
 
     def one_slice() -> dict:
         paths = [ENDPOINTS[n % len(ENDPOINTS)].format(api_bench.respelled(p, rng)) for n, p in enumerate(names)]
-        return api_bench.run_wrk(base, paths, args.slice_seconds, args.connections, folder)
+        return run_wrk(base, paths, args.slice_seconds, args.connections, folder)
 
     sampler = LagSampler(servers.standby.url)
     slices = []

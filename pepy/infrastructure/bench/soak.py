@@ -18,6 +18,7 @@ from pathlib import Path
 
 from pepy.infrastructure.bench import api_bench
 from pepy.infrastructure.bench.database import LOCAL_SERVER, prepare_database
+from pepy.infrastructure.bench.wrk import run_wrk
 from pepy.infrastructure.postgres.ledger import PostgresImportLedger
 from pepy.infrastructure.postgres.pool import ConnectionPool
 from pepy.infrastructure.postgres.repository import PostgresDownloadsRepository
@@ -91,7 +92,7 @@ def main() -> None:
                     )
                     importer.start()
                 importing = importer is not None and importer.is_alive()
-                result = api_bench.run_wrk(base, paths, 60, args.connections, Path(folder))
+                result = run_wrk(base, paths, 60, args.connections, Path(folder))
                 result.update(minute=minute, importing=importing, rss=worker_rss_mb(gunicorn.pid))
                 minutes.append(result)
                 print(

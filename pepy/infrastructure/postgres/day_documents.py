@@ -3,9 +3,6 @@ how the import builds them, and reads that splice them as text, in day order, ra
 
 from __future__ import annotations
 
-import functools
-from datetime import date
-
 from psycopg2 import sql
 
 from pepy.domain.downloads import Breakdown
@@ -63,13 +60,6 @@ HAVING EXISTS (SELECT 1 FROM project)
 }
 # Any range v3 is asked for, so not prepared: the name bound by psycopg2, the days constants as in v2's.
 VERSIONS = f"{_DAY_DOCUMENTS} SELECT {_VERSIONS_OF_DAYS} FROM project".replace("$1", "%s")
-
-
-@functools.lru_cache(maxsize=64)
-def in_range(statement: str, start: date, end: date) -> str:
-    """The statement with its range's days as constants (`$start`, `$end`), so that its plan holds only their
-    partitions."""
-    return statement.replace("$start", f"'{start.isoformat()}'::date").replace("$end", f"'{end.isoformat()}'::date")
 
 
 def category_documents(partition: str) -> sql.Composable:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import threading
+from datetime import date
 
 
 class PreparedStatements:
@@ -49,3 +50,10 @@ class PreparedStatements:
 def _statement_name(text: str) -> str:
     # Every request runs one of a few statements: hashing a kilobyte of text each time cost more than the lookup.
     return "pepy_" + hashlib.sha1(text.encode()).hexdigest()[:16]
+
+
+@functools.lru_cache(maxsize=64)
+def in_range(statement: str, start: date, end: date) -> str:
+    """The statement with its range's days as constants (`$start`, `$end`), so that its plan holds only their
+    partitions."""
+    return statement.replace("$start", f"'{start.isoformat()}'::date").replace("$end", f"'{end.isoformat()}'::date")

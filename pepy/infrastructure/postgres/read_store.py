@@ -38,7 +38,7 @@ from pepy.domain.read_models import (
 )
 from pepy.infrastructure.postgres import day_documents, recent_days
 from pepy.infrastructure.postgres.pool import ConnectionPool, rerun_if_session_ended
-from pepy.infrastructure.postgres.prepared import PreparedStatements
+from pepy.infrastructure.postgres.prepared import PreparedStatements, in_range
 
 # A built ranking (migration 0007) and its first projects, in one statement so that both come from one build: the
 # projects as arrays, one row in all rather than the ranking's columns parsed again for each of 15,000 rows.
@@ -67,6 +67,14 @@ LEFT JOIN version_downloads v ON v.project_id = p.id AND v.day = d.day AND v.day
 WHERE p.name = %(name)s ORDER BY d.day
 """
 
+# Beyond the ring of recent days: prepared, as pypistats' overall asks for the same 180 days all day, and planning
+# over its monthly partitions cost more than reading them.
+_DAY_TOTALS = """
+SELECT p.total_downloads, d.day, d.downloads, d.non_mirror_downloads FROM projects p
+LEFT JOIN project_days d ON d.project_id = p.id AND d.day BETWEEN $start AND $end AND d.downloads > 0
+WHERE p.name = $1 ORDER BY d.day
+"""
+
 _BUCKETS = {
     Granularity.DAY: sql.SQL("day"),
     Granularity.WEEK: sql.SQL("date_trunc('week', day::timestamp)::date"),
@@ -90,7 +98,7 @@ class PostgresProjectReadStore(ProjectReadStore):
     @rerun_if_session_ended
     def version_downloads(self, name: str, start: date, end: date) -> ProjectVersionDownloads | None:
         with self._pool.connection() as conn, conn.cursor() as cur:
-            statement = day_documents.in_range(day_documents.VERSION_DOWNLOADS, start, end)
+            statement = in_range(day_documents.VERSION_DOWNLOADS, start, end)
             self._prepared.execute(cur, statement, ("text",), (name,))
             row = cur.fetchone()
         if row is None:
@@ -115,13 +123,7 @@ class PostgresProjectReadStore(ProjectReadStore):
             if days is not None:
                 return ProjectDays(name, recent.total_downloads, days)
         with self._pool.connection() as conn, conn.cursor() as cur:
-            cur.execute(
-                """SELECT p.total_downloads, d.day, d.downloads, d.non_mirror_downloads
-                   FROM projects p
-                   LEFT JOIN project_days d ON d.project_id = p.id AND d.day BETWEEN %s AND %s AND d.downloads > 0
-                   WHERE p.name = %s ORDER BY d.day""",
-                (start, end, name),
-            )
+            self._prepared.execute(cur, in_range(_DAY_TOTALS, start, end), ("text",), (name,))
             rows = cur.fetchall()
         if not rows:
             return None
@@ -227,7 +229,7 @@ class PostgresProjectReadStore(ProjectReadStore):
     @rerun_if_session_ended
     def versions(self, name: str, start: date, end: date) -> list[str] | None:
         with self._pool.connection() as conn, conn.cursor() as cur:
-            cur.execute(day_documents.in_range(day_documents.VERSIONS, start, end), (name,))
+            cur.execute(in_range(day_documents.VERSIONS, start, end), (name,))
             row = cur.fetchone()
         return None if row is None else row[0]
 

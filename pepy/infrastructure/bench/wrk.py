@@ -1,0 +1,63 @@
+"""wrk, as the API benchmarks drive it: a list of paths requested in turn, from many client addresses."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+from pepy.infrastructure.bench.cpu import CpuSplit
+
+# Requests come from CLIENTS addresses of the benchmarking range 198.18.0.0/15 (RFC 2544), as nginx forwards them:
+# one address for all would make every request wait on the one row the limiter keeps for it.
+CLIENTS = 2000
+_LUA = """
+paths = {PATHS}
+counter = 0
+request = function()
+  counter = counter + 1
+  local client = counter % {CLIENTS}
+  local forwarded = "198.18." .. math.floor(client / 250) .. "." .. (client % 250 + 1)
+  return wrk.format("GET", paths[(counter % #paths) + 1], {["X-Forwarded-For"] = forwarded{KEY}})
+end
+"""
+_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
+
+
+def run_wrk(
+    base: str,
+    paths: list[str],
+    seconds: int,
+    connections: int,
+    folder: Path,
+    key: str = "",
+    cpu: CpuSplit | None = None,
+) -> dict:
+    """Requests per second and latency percentiles (ms) of one wrk run; `key` is sent as X-API-Key; with `cpu`,
+    also the CPU per request (µs) of the app, PostgreSQL and the machine."""
+    script = folder / "paths.lua"
+    script.write_text(
+        _LUA.replace("{CLIENTS}", str(CLIENTS))
+        .replace("{PATHS}", "{" + ",".join(json.dumps(p) for p in paths) + "}")
+        .replace("{KEY}", f', ["X-API-Key"] = "{key}"' if key else "")
+    )
+    if cpu:
+        cpu.start()
+    output = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), base],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    result = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))}
+    if cpu:
+        result |= cpu.per_request_us(int(re.search(r"(\d+) requests in", output).group(1)))
+    for percentile in ("50", "99"):
+        value, unit = re.search(rf"\s{percentile}%\s+([\d.]+)(us|ms|s)\b", output).groups()
+        result[f"p{percentile}"] = float(value) * _UNITS[unit]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    result["non_2xx"] = int(errors.group(1)) if errors else 0
+    failed = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    result["socket_errors"] = sum(map(int, failed.groups())) if failed else 0
+    return result
