@@ -91,11 +91,17 @@ def rate_limit_headers(response: Response) -> Response:
     """The limiter's decision, in the draft standard's headers and pepy.tech's, and whether the key was unknown."""
     decision = g.get("rate_limit")
     if decision is not None:
-        response.headers["RateLimit-Limit"] = str(decision.limit)
-        response.headers["RateLimit-Remaining"] = str(decision.remaining)
-        response.headers["RateLimit-Reset"] = str(decision.reset_seconds)
-        response.headers["X-Rate-Limit-Remaining"] = str(decision.remaining)
-        response.headers.add("Vary", API_KEY_HEADER)
+        # Added, not set: nothing else writes these, and setting each scans every header already there.
+        remaining = str(decision.remaining)
+        response.headers.extend(
+            (
+                ("RateLimit-Limit", str(decision.limit)),
+                ("RateLimit-Remaining", remaining),
+                ("RateLimit-Reset", str(decision.reset_seconds)),
+                ("X-Rate-Limit-Remaining", remaining),
+                ("Vary", API_KEY_HEADER),
+            )
+        )
     if g.get("unknown_api_key"):
         response.headers[API_KEY_STATUS_HEADER] = UNKNOWN_KEY_STATUS
     return response

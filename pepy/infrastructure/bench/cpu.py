@@ -28,8 +28,9 @@ def _processes() -> list[tuple[str, int, float]]:
 
 
 def _machine_busy_seconds() -> float:
-    user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, Path("/proc/stat").read_text().split()[1:9])
-    return (user + nice + system + irq + softirq + steal) / _TICKS
+    # Steal is left out: it is the time the hypervisor gave this machine's cores to other machines.
+    user, nice, system, _idle, _iowait, irq, softirq = map(int, Path("/proc/stat").read_text().split()[1:8])
+    return (user + nice + system + irq + softirq) / _TICKS
 
 
 class CpuSplit:
