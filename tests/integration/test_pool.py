@@ -1,6 +1,9 @@
 """The connection pool on real PostgreSQL: a transaction per block or per statement, and sessions the server ended
 while they were idle replaced before use."""
 
+from datetime import date
+from urllib.parse import quote
+
 import psycopg2
 import psycopg2.extensions
 import pytest
@@ -22,6 +25,16 @@ def test_a_transactional_block_commits_together_and_rolls_back_together(db):
     with pool.connection() as conn, conn.cursor() as cur:
         cur.execute("SELECT array_agg(n) FROM seen")
         assert cur.fetchone() == ([1],)
+    pool.close()
+
+
+def test_dates_are_written_in_iso_whatever_the_url_asks_as_the_day_documents_need(server_url):
+    # psycopg2 sets the DateStyle of every session it opens: the day documents' keys are days as text.
+    url = f"{server_url}{'&' if '?' in server_url else '?'}options={quote('-cDateStyle=German')}"
+    pool = ConnectionPool(url, max_connections=1)
+    with pool.connection() as conn, conn.cursor() as cur:
+        cur.execute("SELECT DATE '2026-12-03'::text, DATE '2026-12-03'")
+        assert cur.fetchone() == ("2026-12-03", date(2026, 12, 3))
     pool.close()
 
 
