@@ -21,6 +21,7 @@ from pepy.domain.read_models import (
     LedgerEntry,
     LedgerSummary,
     MirrorSplit,
+    OverallPoints,
     ProjectDays,
     ProjectDownloads,
     ProjectSpan,
@@ -169,6 +170,18 @@ class FakeReadStore(ProjectReadStore):
             return None
         days = [DayTotal(day, d, n) for day, (d, n) in project.day_totals().items() if start <= day <= end]
         return ProjectDays(name, project.total, days)
+
+    def overall_points(self, name: str, start: date, end: date, mirrors: bool | None) -> OverallPoints | None:
+        found = self.day_totals(name, start, end)
+        if found is None:
+            return None
+        points = []
+        for day, downloads, non_mirror in found.days:
+            if downloads and mirrors is not False:
+                points.append({"category": "with_mirrors", "date": day.isoformat(), "downloads": downloads})
+            if downloads and mirrors is not True:
+                points.append({"category": "without_mirrors", "date": day.isoformat(), "downloads": non_mirror})
+        return OverallPoints(name, json.dumps(points, separators=(",", ":"))[1:-1])
 
     def sums(self, name: str, windows: list[tuple[date, date]]) -> ProjectSums | None:
         project = self._projects.get(name)

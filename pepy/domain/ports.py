@@ -21,6 +21,7 @@ from pepy.domain.read_models import (
     Freshness,
     LedgerEntry,
     LedgerSummary,
+    OverallPoints,
     ProjectDays,
     ProjectDownloads,
     ProjectSpan,
@@ -150,6 +151,10 @@ class ProjectReadStore(ABC):
     @abstractmethod
     def day_totals(self, name: str, start: date, end: date) -> ProjectDays | None:
         """A project's daily totals between two days, oldest first."""
+
+    @abstractmethod
+    def overall_points(self, name: str, start: date, end: date, mirrors: bool | None) -> OverallPoints | None:
+        """pypistats' overall points between two days: with mirrors, without (`mirrors` False), or both (None)."""
 
     @abstractmethod
     def sums(self, name: str, windows: list[tuple[date, date]]) -> ProjectSums | None:

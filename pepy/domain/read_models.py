@@ -168,6 +168,16 @@ class CategoryDay(NamedTuple):
 
 
 @dataclass(frozen=True)
+class OverallPoints:
+    """A project's days as pypistats' overall answer has them (its `data`), built by the store: `points_json` is
+    the JSON array's items, `{"category":"with_mirrors","date":"YYYY-MM-DD","downloads":n}` and then its
+    without_mirrors twin for each day with downloads, oldest first (one of the two when asked for)."""
+
+    name: str
+    points_json: str
+
+
+@dataclass(frozen=True)
 class CategoryDownloads:
     """A project's downloads per day and category (pypistats.org's breakdown shape)."""
 

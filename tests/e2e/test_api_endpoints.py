@@ -139,6 +139,8 @@ def test_overall_gives_each_day_with_mirrors_then_without_as_pypistats_does(api_
         "package": "demo-pkg",
         "type": "overall_downloads",
     }
+    quiet = ok(api_client, "/api/packages/demo-pkg/overall?start_date=2026-11-15&end_date=2026-11-18")
+    assert quiet.get_json() == {"data": [], "package": "demo-pkg", "type": "overall_downloads"}
 
 
 def test_dates_filter_on_the_server_and_can_reach_past_180_days(api_client):

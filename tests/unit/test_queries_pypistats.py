@@ -1,6 +1,7 @@
-"""pypistats.org's rules: recent windows without mirrors, overall's day totals, the 180-day range and its bounds,
+"""pypistats.org's rules: recent windows without mirrors, overall's split, the 180-day range and its bounds,
 and the category filter."""
 
+import json
 from datetime import date
 
 import pytest
@@ -17,7 +18,7 @@ from pepy.application.queries.pypistats import (
 )
 from pepy.domain.downloads import Breakdown
 from pepy.domain.errors import ProjectNotFound
-from pepy.domain.read_models import CategoryDay, CategoryDownloads, DayTotal, ProjectDays
+from pepy.domain.read_models import CategoryDay, CategoryDownloads
 from tests.conftest import TODAY
 from tests.fakes import FakeLedger, FakeReadStore, StoredProject
 
@@ -80,12 +81,43 @@ def test_recent_refuses_an_unknown_period():
     )
 
 
-def test_overall_reads_each_days_total_with_and_without_mirrors():
-    query = GetOverallDownloads("demo-pkg", start=date(2026, 11, 14))
+@pytest.mark.parametrize(
+    ("mirrors", "points"),
+    [
+        (
+            None,
+            [
+                {"category": "with_mirrors", "date": "2026-11-14", "downloads": 5},
+                {"category": "without_mirrors", "date": "2026-11-14", "downloads": 5},
+                {"category": "with_mirrors", "date": "2026-11-20", "downloads": 11},
+                {"category": "without_mirrors", "date": "2026-11-20", "downloads": 9},
+            ],
+        ),
+        (
+            True,
+            [
+                {"category": "with_mirrors", "date": "2026-11-14", "downloads": 5},
+                {"category": "with_mirrors", "date": "2026-11-20", "downloads": 11},
+            ],
+        ),
+        (
+            False,
+            [
+                {"category": "without_mirrors", "date": "2026-11-14", "downloads": 5},
+                {"category": "without_mirrors", "date": "2026-11-20", "downloads": 9},
+            ],
+        ),
+    ],
+)
+def test_overall_splits_each_day_into_with_and_without_mirrors(mirrors, points):
+    found = handler(GetOverallDownloadsHandler)(GetOverallDownloads("Demo_Pkg", mirrors, start=date(2026, 11, 14)))
 
-    assert handler(GetOverallDownloadsHandler)(query) == ProjectDays(
-        "demo-pkg", 181, [DayTotal(date(2026, 11, 14), 5, 5), DayTotal(LAST_DAY, 11, 9)]
-    )
+    assert found.name == "demo-pkg"
+    assert json.loads(f"[{found.points_json}]") == points
+
+
+def days_of(found) -> list[date]:
+    return [date.fromisoformat(point["date"]) for point in json.loads(f"[{found.points_json}]")]
 
 
 @pytest.mark.parametrize(
@@ -114,16 +146,16 @@ def test_overall_reads_each_days_total_with_and_without_mirrors():
 )
 def test_pypistats_reads_180_days_ending_on_the_last_imported_day_narrowed_by_start_and_end(start, end, days):
     found = handler(GetOverallDownloadsHandler, last_day=date(2026, 11, 19))(
-        GetOverallDownloads("demo-pkg", start=start, end=end)
+        GetOverallDownloads("demo-pkg", mirrors=True, start=start, end=end)
     )
 
-    assert [row.day for row in found.days] == days
+    assert days_of(found) == days
 
 
 def test_pypistats_180_days_ending_near_pypis_first_day_start_on_it():
-    query = GetOverallDownloads("demo-pkg", end=date(2016, 3, 1))
+    query = GetOverallDownloads("demo-pkg", mirrors=True, end=date(2016, 3, 1))
 
-    assert handler(GetOverallDownloadsHandler)(query).days == [DayTotal(date(2016, 1, 22), 6, 6)]
+    assert days_of(handler(GetOverallDownloadsHandler)(query)) == [date(2016, 1, 22)]
 
 
 @pytest.mark.parametrize(
@@ -146,9 +178,9 @@ def test_pypistats_refuses_days_outside_the_history_long_and_backward_ranges(sta
 
 
 def test_pypistats_accepts_a_range_of_1098_days():
-    query = GetOverallDownloads("demo-pkg", start=date(2023, 11, 19))
+    query = GetOverallDownloads("demo-pkg", mirrors=True, start=date(2023, 11, 19))
 
-    assert handler(GetOverallDownloadsHandler)(query).days[0] == DayTotal(date(2026, 5, 23), 2, 2)
+    assert days_of(handler(GetOverallDownloadsHandler)(query))[0] == date(2026, 5, 23)
 
 
 def test_categories_are_non_mirror_downloads_per_day_null_last_and_empty_ones_left_out():

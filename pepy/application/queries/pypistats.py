@@ -18,7 +18,7 @@ from pepy.application.queries.common import (
 )
 from pepy.domain.downloads import Breakdown
 from pepy.domain.errors import ProjectNotFound
-from pepy.domain.read_models import CategoryDownloads, ProjectDays
+from pepy.domain.read_models import CategoryDownloads, OverallPoints
 
 PYPISTATS_WINDOW_DAYS = 180
 # The longest category a client may filter by; stored categories may be longer, and then match none.
@@ -70,21 +70,21 @@ def pypistats_range(start: date | None, end: date | None, last: date, today: dat
 
 @dataclass(frozen=True)
 class GetOverallDownloads:
-    """pypistats.org's overall view: the day totals, with mirrors and without, over its range."""
+    """pypistats.org's overall view: daily downloads with mirrors, without, or both (mirrors None)."""
 
     name: str
+    mirrors: bool | None = None
     start: date | None = None
     end: date | None = None
 
 
 class GetOverallDownloadsHandler(ReadHandler):
-    """Reads the day totals of the window; each is a with_mirrors and a without_mirrors point (query.mirrors
-    keeps one of them)."""
+    """Reads the window's points: each day with downloads is a with_mirrors and a without_mirrors point."""
 
-    def __call__(self, query: GetOverallDownloads) -> ProjectDays:
+    def __call__(self, query: GetOverallDownloads) -> OverallPoints:
         name = project_name(query.name)
         start, end = pypistats_range(query.start, query.end, self.last_day(), self._clock())
-        found = self._store.day_totals(name, start, end)
+        found = self._store.overall_points(name, start, end, query.mirrors)
         if found is None:
             raise ProjectNotFound(name)
         return found

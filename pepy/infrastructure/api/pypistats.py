@@ -48,15 +48,13 @@ def recent(name: str, get_recent: GetRecentDownloadsHandler = Provide[Container.
 @inject
 def overall(name: str, get_overall: GetOverallDownloadsHandler = Provide[Container.get_overall_downloads]):
     """Daily downloads with and without mirrors (or the one `mirrors` asks for)."""
-    mirrors = params.boolean("mirrors")
-    found = get_overall(GetOverallDownloads(name, params.day("start_date"), params.day("end_date")))
-    data = []
-    for day, downloads, non_mirror_downloads in found.days:
-        if mirrors is not False:
-            data.append({"category": "with_mirrors", "date": day, "downloads": downloads})
-        if mirrors is not True:
-            data.append({"category": "without_mirrors", "date": day, "downloads": non_mirror_downloads})
-    return _answer("overall_downloads", found.name, data)
+    query = GetOverallDownloads(name, params.boolean("mirrors"), params.day("start_date"), params.day("end_date"))
+    found = get_overall(query)
+    # Spliced as text: the store has already written the points.
+    body = (
+        f'{{"data":[{found.points_json}],"package":{orjson.dumps(found.name).decode()},"type":"overall_downloads"}}\n'
+    )
+    return current_app.response_class(body, mimetype="application/json")
 
 
 def _categories(get_categories: GetCategoryDownloadsHandler, name: str, breakdown: Breakdown):

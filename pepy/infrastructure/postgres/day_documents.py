@@ -45,6 +45,20 @@ VERSION_DOWNLOADS = f"""{_DAY_DOCUMENTS}
 SELECT total_downloads, (SELECT {_days_object("versions_json")} FROM days), {_VERSIONS_OF_DAYS}
 FROM project
 """
+# A day's total and its version document, one row per day; a project without days is one row of NULLs.
+VERSION_DAYS = """
+SELECT d.day, d.downloads, d.versions_json FROM projects p
+LEFT JOIN project_days d ON d.project_id = p.id AND d.day BETWEEN %(start)s AND %(end)s
+WHERE p.name = %(name)s ORDER BY d.day
+"""
+# Without mirrors the documents do not serve: the version rows themselves, beside each day's total.
+NON_MIRROR_VERSION_DAYS = """
+SELECT d.day, d.non_mirror_downloads, v.version, v.non_mirror_downloads FROM projects p
+LEFT JOIN project_days d ON d.project_id = p.id AND d.day BETWEEN %(start)s AND %(end)s
+LEFT JOIN version_downloads v ON v.project_id = p.id AND v.day = d.day AND v.day BETWEEN %(start)s AND %(end)s
+WHERE p.name = %(name)s ORDER BY d.day
+"""
+
 # pepy.tech's Pro downloads, with CI or without it; without, also the days that have no CI split.
 PRO_DOCUMENTS = {
     include_ci: f"""

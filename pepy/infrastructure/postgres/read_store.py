@@ -24,6 +24,7 @@ from pepy.domain.read_models import (
     DayTotal,
     Granularity,
     MirrorSplit,
+    OverallPoints,
     ProjectDays,
     ProjectDownloads,
     ProjectSpan,
@@ -53,27 +54,24 @@ WHERE r.ranking = %(name)s
 GROUP BY r.ranking
 """
 
-# A day's total and its version document, one row per day; a project without days is one row of NULLs.
-_VERSION_DAYS = """
-SELECT d.day, d.downloads, d.versions_json FROM projects p
-LEFT JOIN project_days d ON d.project_id = p.id AND d.day BETWEEN %(start)s AND %(end)s
-WHERE p.name = %(name)s ORDER BY d.day
-"""
-# Without mirrors the documents do not serve: the version rows themselves, beside each day's total.
-_NON_MIRROR_VERSION_DAYS = """
-SELECT d.day, d.non_mirror_downloads, v.version, v.non_mirror_downloads FROM projects p
-LEFT JOIN project_days d ON d.project_id = p.id AND d.day BETWEEN %(start)s AND %(end)s
-LEFT JOIN version_downloads v ON v.project_id = p.id AND v.day = d.day AND v.day BETWEEN %(start)s AND %(end)s
-WHERE p.name = %(name)s ORDER BY d.day
-"""
-
-# Beyond the ring of recent days: prepared, as pypistats' overall asks for the same 180 days all day, and planning
-# over its monthly partitions cost more than reading them.
+# The days the ring of recent days does not hold: prepared with the window's days as constants, as the windows
+# asked for are the same all day, and planning over the monthly partitions cost more than reading them.
 _DAY_TOTALS = """
 SELECT p.total_downloads, d.day, d.downloads, d.non_mirror_downloads FROM projects p
 LEFT JOIN project_days d ON d.project_id = p.id AND d.day BETWEEN $start AND $end AND d.downloads > 0
 WHERE p.name = $1 ORDER BY d.day
 """
+
+# pypistats' overall points, written by PostgreSQL as the answer's JSON: for 180 days, a dict per point built and
+# encoded in Python cost the app more than the whole read cost the server. Each day's points, by `mirrors`:
+_POINT = """'{{"category":"{}","date":"' || d.day::text || '","downloads":' || d.{} || '}}'"""
+_WITH, _WITHOUT = _POINT.format("with_mirrors", "downloads"), _POINT.format("without_mirrors", "non_mirror_downloads")
+_OVERALL_POINTS = {
+    mirrors: f"""SELECT (SELECT coalesce(string_agg({points}, ',' ORDER BY d.day), '') FROM project_days d
+                         WHERE d.project_id = p.id AND d.day BETWEEN $start AND $end AND d.downloads > 0)
+                 FROM projects p WHERE p.name = $1"""
+    for mirrors, points in ((None, f"{_WITH} || ',' || {_WITHOUT}"), (True, _WITH), (False, _WITHOUT))
+}
 
 _BUCKETS = {
     Granularity.DAY: sql.SQL("day"),
@@ -129,6 +127,13 @@ class PostgresProjectReadStore(ProjectReadStore):
             return None
         days = [DayTotal(day, downloads, non_mirror) for _, day, downloads, non_mirror in rows if day is not None]
         return ProjectDays(name, rows[0][0], days)
+
+    @rerun_if_session_ended
+    def overall_points(self, name: str, start: date, end: date, mirrors: bool | None) -> OverallPoints | None:
+        with self._pool.connection() as conn, conn.cursor() as cur:
+            self._prepared.execute(cur, in_range(_OVERALL_POINTS[mirrors], start, end), ("text",), (name,))
+            row = cur.fetchone()
+        return None if row is None else OverallPoints(name, row[0])
 
     @rerun_if_session_ended
     def sums(self, name: str, windows: list[tuple[date, date]]) -> ProjectSums | None:
@@ -292,7 +297,8 @@ class PostgresProjectReadStore(ProjectReadStore):
         with self._pool.connection() as conn, conn.cursor() as cur:
             # With mirrors, the day documents v2 serves: one index range over a few monthly partitions, parsed here.
             cur.execute(
-                _VERSION_DAYS if mirrors else _NON_MIRROR_VERSION_DAYS, {"name": name, "start": start, "end": end}
+                day_documents.VERSION_DAYS if mirrors else day_documents.NON_MIRROR_VERSION_DAYS,
+                {"name": name, "start": start, "end": end},
             )
             rows = cur.fetchall()
         if not rows:
