@@ -46,7 +46,12 @@ def _answers(url: str) -> bool:
 
 def with_search_path(url: str, schema: str) -> str:
     """The URL with every connection's search_path set to the schema."""
-    return f"{url}{'&' if '?' in url else '?'}options={quote(f'-csearch_path={schema}')}"
+    return with_options(url, f"-csearch_path={schema}")
+
+
+def with_options(url: str, options: str) -> str:
+    """The URL with libpq's `options` (server settings for every connection) added."""
+    return f"{url}{'&' if '?' in url else '?'}options={quote(options)}"
 
 
 def fetch_all(url: str, statement: str) -> list[tuple]:

@@ -176,10 +176,11 @@ class FakeReadStore(ProjectReadStore):
         if found is None:
             return None
         points = []
-        for day, downloads, non_mirror in found.days:
-            if downloads and mirrors is not False:
+        # As the store: only the days with downloads.
+        for day, downloads, non_mirror in (d for d in found.days if d.downloads):
+            if mirrors is not False:
                 points.append({"category": "with_mirrors", "date": day.isoformat(), "downloads": downloads})
-            if downloads and mirrors is not True:
+            if mirrors is not True:
                 points.append({"category": "without_mirrors", "date": day.isoformat(), "downloads": non_mirror})
         return OverallPoints(name, json.dumps(points, separators=(",", ":"))[1:-1])
 

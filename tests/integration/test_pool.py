@@ -2,7 +2,6 @@
 while they were idle replaced before use."""
 
 from datetime import date
-from urllib.parse import quote
 
 import psycopg2
 import psycopg2.extensions
@@ -10,7 +9,7 @@ import pytest
 
 from pepy.domain.errors import DatabaseUnavailable
 from pepy.infrastructure.postgres.pool import ConnectionPool, SessionEnded, rerun_if_session_ended
-from tests.conftest import with_search_path
+from tests.conftest import with_options, with_search_path
 
 
 def test_a_transactional_block_commits_together_and_rolls_back_together(db):
@@ -30,8 +29,7 @@ def test_a_transactional_block_commits_together_and_rolls_back_together(db):
 
 def test_dates_are_written_in_iso_whatever_the_url_asks_as_the_day_documents_need(server_url):
     # psycopg2 sets the DateStyle of every session it opens: the day documents' keys are days as text.
-    url = f"{server_url}{'&' if '?' in server_url else '?'}options={quote('-cDateStyle=German')}"
-    pool = ConnectionPool(url, max_connections=1)
+    pool = ConnectionPool(with_options(server_url, "-cDateStyle=German"), max_connections=1)
     with pool.connection() as conn, conn.cursor() as cur:
         cur.execute("SELECT DATE '2026-12-03'::text, DATE '2026-12-03'")
         assert cur.fetchone() == ("2026-12-03", date(2026, 12, 3))
