@@ -41,14 +41,24 @@ def test_a_connection_that_holds_the_statement_already_is_not_asked_to_prepare_i
         assert len(prepared_names(cur)) == 1
 
 
-def test_past_the_bound_a_connection_drops_its_statements_and_goes_on(pool):
+def test_past_the_bound_a_connection_drops_the_statement_run_longest_ago_and_goes_on(pool):
     statements = PreparedStatements()
+    hot = "SELECT $1 * 10"
     with pool.connection() as conn, conn.cursor() as cur:
-        for n in range(PreparedStatements.MAX_PER_CONNECTION + 3):
+        # A client choosing a new window each time, between requests that run the hot statement.
+        for n in range(3 * PreparedStatements.MAX_PER_CONNECTION):
             statements.execute(cur, f"SELECT $1 + {n}", ("int",), (1,))
             assert cur.fetchone() == (1 + n,)
+            statements.execute(cur, hot, ("int",), (2,))
+            assert cur.fetchone() == (20,)
             assert len(prepared_names(cur)) <= PreparedStatements.MAX_PER_CONNECTION
-        assert len(prepared_names(cur)) == 3
+        cur.execute("SELECT statement FROM pg_prepared_statements")
+        kept = {statement.partition(" AS ")[2] for (statement,) in cur.fetchall()}
+        newest = {
+            f"SELECT $1 + {n}"
+            for n in range(2 * PreparedStatements.MAX_PER_CONNECTION + 1, 3 * PreparedStatements.MAX_PER_CONNECTION)
+        }
+        assert kept == newest | {hot}
 
 
 def test_a_new_server_connection_gets_the_statement_prepared_anew(pool):

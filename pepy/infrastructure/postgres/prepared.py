@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import threading
+from collections import OrderedDict
 from datetime import date
 
 
@@ -14,13 +15,15 @@ class PreparedStatements:
     Planning a read over partitioned tables can cost more than executing it, and even a one-row upsert's parse and
     plan cost as much as its execution; a prepared statement is parsed and planned once per connection. A read's
     window days are constants of the statement's text (so the plan holds only their partitions), which makes one
-    statement per window: a handful per day, dropped when too many.
+    statement per window: a handful per day. Past the bound, the statement used longest ago is dropped, so windows a
+    client chose (pypistats' start_date and end_date) never push out the statements every request runs.
     """
 
     MAX_PER_CONNECTION = 16
 
     def __init__(self):
-        self._names: dict[tuple[int, int], set[str]] = {}
+        # Per connection, its statements' names from the least to the most recently run.
+        self._names: dict[tuple[int, int], OrderedDict[str, None]] = {}
         self._lock = threading.Lock()
 
     def execute(self, cur, text: str, parameter_types: tuple[str, ...], parameters: tuple) -> None:
@@ -29,19 +32,21 @@ class PreparedStatements:
         key = (id(conn), conn.info.backend_pid)
         name = _statement_name(text)
         with self._lock:
-            prepared = self._names.setdefault(key, set())
-            known = name in prepared
-        if not known:
+            prepared = self._names.setdefault(key, OrderedDict())
+        # A connection serves one thread at a time, so its own names need no lock.
+        if name in prepared:
+            prepared.move_to_end(name)
+        else:
             # A pooled connection outlives this object: it may hold the statement from an earlier one.
             cur.execute("SELECT 1 FROM pg_prepared_statements WHERE name = %s", (name,))
             if cur.fetchone() is None:
                 if len(prepared) >= self.MAX_PER_CONNECTION:
-                    cur.execute("DEALLOCATE ALL")
-                    prepared.clear()
+                    least_recent, _ = prepared.popitem(last=False)
+                    cur.execute(f"DEALLOCATE {least_recent}")
                 # Generic plans: these statements' cost does not depend on the project or client asked for.
                 cur.execute("SET plan_cache_mode = force_generic_plan")
                 cur.execute(f"PREPARE {name} ({', '.join(parameter_types)}) AS {text}")
-            prepared.add(name)
+            prepared[name] = None
         placeholders = ", ".join(["%s"] * len(parameters))
         cur.execute(f"EXECUTE {name} ({placeholders})", parameters)
 
