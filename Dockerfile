@@ -22,12 +22,10 @@ RUN apt-get update \
 RUN groupadd --system --gid 10001 pepy \
     && useradd --system --uid 10001 --gid pepy --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin pepy
 COPY --from=build /opt/pepy /opt/pepy
-# gunicorn puts its control socket in XDG_RUNTIME_DIR; the user has no home directory for its fallback.
 ENV PATH=/opt/pepy/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
-    PEPY_ENV=production \
-    XDG_RUNTIME_DIR=/tmp
+    PEPY_ENV=production
 USER pepy:pepy
 EXPOSE 8080
 CMD ["pepy", "serve", "--host", "0.0.0.0", "--port", "8080"]

@@ -73,7 +73,7 @@ backfill: $(STAMP) ## Import START..END (YYYY-MM-DD), resumable: make backfill S
 bench-import: $(STAMP) ## Benchmark the import: a production-scale day through the loader, and the files source on 10M raw rows
 	$(BIN)/python -m pepy.infrastructure.bench.import_bench
 
-bench-api: $(STAMP) ## Benchmark the API under gunicorn with wrk (loads 100k projects x 120 days into pepy_api_bench first)
+bench-api: $(STAMP) ## Benchmark the API under its server with wrk (loads 100k projects x 120 days into pepy_api_bench first)
 	@command -v wrk >/dev/null || apt-get install -y wrk || sudo apt-get install -y wrk
 	$(BIN)/python -m pepy.infrastructure.bench.api_bench $(BENCH_ARGS)
 

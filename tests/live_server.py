@@ -1,4 +1,4 @@
-"""gunicorn with the deployed configuration, started for a test against its database."""
+"""The API's server with the deployed configuration, started for a test against its database."""
 
 from __future__ import annotations
 
@@ -7,30 +7,33 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from email.message import Message
+from pathlib import Path
 
 from pepy.infrastructure.postgres.embedded import free_port
 
 
-def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], str]:
-    """Status, headers and body of a GET, errors included."""
+def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, Message, str]:
+    """Status, headers (looked up in any case) and body of a GET, errors included."""
     request = urllib.request.Request(url, headers=headers or {})
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, dict(response.headers), response.read().decode()
+            return response.status, response.headers, response.read().decode()
     except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read().decode()
+        return error.code, error.headers, error.read().decode()
 
 
 @contextlib.contextmanager
-def gunicorn(
+def api_server(
     database_url: str, folder, workers: int = 1, stderr=subprocess.DEVNULL, **environment: str
 ) -> Iterator[subprocess.Popen]:
-    """A running gunicorn (its process is yielded; its URL is `.base`), stopped when the block ends; `stderr` is
-    where its logs go."""
+    """A running server (its process is yielded; its URL is `.base`), stopped when the block ends; `stderr` is where
+    its logs go; its metrics are written under `folder`."""
     port = free_port()
     env = {
         **os.environ,
@@ -38,12 +41,11 @@ def gunicorn(
         "PEPY_DATABASE_URL": database_url,
         "PEPY_BIND": f"127.0.0.1:{port}",
         "PEPY_WORKERS": str(workers),
-        "XDG_RUNTIME_DIR": str(folder),
+        "PROMETHEUS_MULTIPROC_DIR": tempfile.mkdtemp(prefix="metrics-", dir=folder),
         **environment,
     }
-    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "python:pepy.infrastructure.api.gunicorn_conf"],
+        [sys.executable, "-m", "pepy.infrastructure.api.server"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=stderr,
@@ -58,9 +60,20 @@ def gunicorn(
             except OSError:
                 pass
             if time.monotonic() > deadline or server.poll() is not None:
-                raise RuntimeError("gunicorn did not answer within 30 s")
+                raise RuntimeError("the server did not answer within 30 s")
             time.sleep(0.2)
         yield server
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
+
+
+def worker_pids(server: subprocess.Popen) -> set[int]:
+    """The server's worker processes (not multiprocessing's resource tracker, also its child)."""
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+    workers = set()
+    for pid in children:
+        with contextlib.suppress(FileNotFoundError):
+            if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                workers.add(int(pid))
+    return workers

@@ -32,11 +32,10 @@ def configure_logging(env: str, level: str = "INFO") -> None:
         )
     else:
         handler.setFormatter(_ContextFormatter(_READABLE))
-    # No format here or gunicorn's shows the caller, the thread or the process's name, so no record gathers them
-    # (the logging HOWTO's "Optimization"): the caller alone is a walk up the stack on every request's line.
-    # gunicorn's lines show the process id, which stays.
+    # No format here shows the caller, the thread or the process, so no record gathers them (the logging HOWTO's
+    # "Optimization"): the caller alone is a walk up the stack on every request's line.
     logging._srcfile = None
-    logging.logThreads = logging.logMultiprocessing = False
+    logging.logThreads = logging.logMultiprocessing = logging.logProcesses = False
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

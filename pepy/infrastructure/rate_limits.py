@@ -151,7 +151,7 @@ class SettledRateLimiter(RateLimiter):
         self._events.settled("failed")
 
     def _start_settler(self) -> None:
-        # Once per process: gunicorn forks workers after the app is loaded, and a thread does not survive a fork.
+        # Once per process: a thread does not survive a fork, so a process forked after the app started starts its own.
         if self._settler_pid == os.getpid() or self._settle_seconds <= 0:
             return
         with self._lock:

@@ -86,7 +86,7 @@ def test_a_postgres_restart_under_load_fails_fast_with_503_and_recovers_by_itsel
     server, url = own_server
     load_one_day(url)
     with (
-        live_server.gunicorn(url, tmp_path, workers=2, PEPY_RATE_LIMIT_TIERS=TEST_TIERS) as api,
+        live_server.api_server(url, tmp_path, workers=2, PEPY_RATE_LIMIT_TIERS=TEST_TIERS) as api,
         # A new search prefix each time: no answer cache can hide the database from these requests.
         Load(lambda n: f"{api.base}/api/v3/search?q=r{n}") as load,
     ):
@@ -114,7 +114,7 @@ def test_an_import_while_the_api_serves_load_keeps_answers_and_latency(own_serve
     _, url = own_server
     load_one_day(url)
     (raw,) = write_demo_rows(tmp_path / "raw", [DAY], seed=5, scale=2.0)
-    with live_server.gunicorn(url, tmp_path, workers=2, PEPY_RATE_LIMIT_TIERS=TEST_TIERS) as api:
+    with live_server.api_server(url, tmp_path, workers=2, PEPY_RATE_LIMIT_TIERS=TEST_TIERS) as api:
         with Load(f"{api.base}/api/v2/projects/requests", threads=2) as idle:
             time.sleep(4)
         with Load(f"{api.base}/api/v2/projects/requests", threads=2) as busy:

@@ -1,4 +1,4 @@
-"""gunicorn serving from a standby while the primary is stopped, or does not answer at all: reads answer, limits
+"""The server serving from a standby while the primary is stopped, or does not answer at all: reads answer, limits
 fall back to each process's own accounting (never none) and come back shared by themselves, and no request waits
 for the primary."""
 
@@ -52,10 +52,10 @@ def loaded_replica(replica, tmp_path):
 @pytest.mark.slow
 def test_with_the_primary_stopped_reads_answer_and_limits_hold_per_process_until_it_returns(loaded_replica, tmp_path):
     replica = loaded_replica
-    log = tmp_path / "gunicorn.log"
+    log = tmp_path / "server.log"
     with (
         log.open("w") as stderr,
-        live_server.gunicorn(
+        live_server.api_server(
             replica.primary.url,
             tmp_path,
             workers=WORKERS,
@@ -112,14 +112,14 @@ def test_a_primary_that_does_not_answer_costs_no_request_any_time(loaded_replica
         "PEPY_RATE_LIMIT_TIERS": TEST_TIERS,
         "PEPY_TRUSTED_PROXIES": "127.0.0.1/32",
     }
-    log = tmp_path / "gunicorn.log"
+    log = tmp_path / "server.log"
     (tmp_path / "reachable").mkdir()
     (tmp_path / "silent").mkdir()
     with (
         silent_address() as silent,
         log.open("w") as stderr,
-        live_server.gunicorn(replica.primary.url, tmp_path / "reachable", **environment) as reachable,
-        live_server.gunicorn(
+        live_server.api_server(replica.primary.url, tmp_path / "reachable", **environment) as reachable,
+        live_server.api_server(
             replica.primary.url.replace(f"127.0.0.1:{replica.primary.port}", silent),
             tmp_path / "silent",
             stderr=stderr,

@@ -1,5 +1,5 @@
 """Rate limits over HTTP: headers on every limited answer, 429 with Retry-After, badges and probes untouched,
-one limit for all of gunicorn's workers, and limits per process (never none) while the primary is unreachable."""
+one limit for all of the server's workers, and limits per process (never none) while the primary is unreachable."""
 
 from __future__ import annotations
 
@@ -122,12 +122,12 @@ def test_the_client_is_the_first_untrusted_hop(remote, forwarded, client):
 
 
 @pytest.mark.slow
-def test_across_gunicorn_workers_a_client_gets_at_most_a_burst_each_then_owes_the_excess(db, tmp_path):
+def test_across_server_workers_a_client_gets_at_most_a_burst_each_then_owes_the_excess(db, tmp_path):
     # One request a minute after a burst of 20: a first wave gets at most a burst from each of the 3 workers;
     # once they have settled (every quarter second), the excess is owed and every worker refuses.
     tiers = "anonymous:1:20"
     with (
-        live_server.gunicorn(db, tmp_path, workers=3, PEPY_RATE_LIMIT_TIERS=tiers) as server,
+        live_server.api_server(db, tmp_path, workers=3, PEPY_RATE_LIMIT_TIERS=tiers) as server,
         ThreadPoolExecutor(12) as pool,
     ):
         first = list(pool.map(lambda _: live_server.get(f"{server.base}/api/v3/top")[0], range(90)))

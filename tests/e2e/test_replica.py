@@ -1,5 +1,5 @@
 """The API served from a hot standby: validators that follow what it replayed, its lag in /ready and /metrics, no
-error while the primary imports, and, under gunicorn, reads and per-process limits while the primary is down or
+error while the primary imports, and, under the server, reads and per-process limits while the primary is down or
 does not answer."""
 
 from __future__ import annotations
@@ -144,10 +144,10 @@ def test_the_standby_answers_without_an_error_while_the_primary_imports(replica,
     rows = write_rows(tmp_path / "rows.ndjson", HEAVY_DAYS)
     import_days(container, rows, HEAVY_DAYS)
     replica.wait_for_replay()
-    log = tmp_path / "gunicorn.log"
+    log = tmp_path / "server.log"
     with (
         log.open("w") as stderr,
-        live_server.gunicorn(
+        live_server.api_server(
             replica.primary.url,
             tmp_path,
             workers=2,

@@ -1,7 +1,7 @@
 """Readiness and Prometheus metrics: GET /ready and GET /metrics, and the request instrumentation behind them.
 
-Under gunicorn, PROMETHEUS_MULTIPROC_DIR is set (see gunicorn_conf.py) and every worker writes its request
-metrics to files there, so a scrape answered by any one worker sums all of them. The import metrics are read
+Under the server, PROMETHEUS_MULTIPROC_DIR is set (see server.py) and every worker writes its request metrics to
+files there, so a scrape answered by any one worker sums all of them. The import metrics are read
 from the ledger at scrape time, since imports run in another process (cron) that serves no metrics, and the
 replica's lag from the read database.
 """
@@ -9,6 +9,7 @@ replica's lag from the read database.
 from __future__ import annotations
 
 import calendar
+import glob
 import logging
 import os
 import time
@@ -70,7 +71,23 @@ def ready(check_readiness: CheckReadinessHandler = Provide[Container.check_readi
 @blueprint.get("/metrics")
 def prometheus_metrics():
     """Every metric in Prometheus' text format: requests of all workers, and the import ledger's gauges."""
+    if folder := os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        forget_dead_workers(folder)
     return Response(generate_latest(current_app.extensions["pepy_metrics"]), content_type=CONTENT_TYPE_LATEST)
+
+
+def forget_dead_workers(folder: str) -> None:
+    """Drop the live gauges of workers that are gone (recycled, reloaded or crashed); their counters stay, so totals
+    survive worker restarts."""
+    # granian tells the app nothing when a worker ends, so the scrape, which reads the files, checks their owners.
+    for path in glob.glob(os.path.join(folder, "gauge_live*_*.db")):
+        pid = int(path.rpartition("_")[2].removesuffix(".db"))
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            multiprocess.mark_process_dead(pid, folder)
+        except PermissionError:
+            pass  # alive, another user's
 
 
 class LedgerCollector:
@@ -209,9 +226,6 @@ class RateLimitMetrics(RateLimitEvents):
             multiprocess_mode="livemin",
         )
         self.shared_limits.set(1)
-        # A process forked from this one (a gunicorn worker, from the preloaded app) starts with its limits shared,
-        # and says so in a file of its own: else the file prometheus_client makes at its first metric holds a 0.
-        os.register_at_fork(after_in_child=lambda: self.shared_limits.set(1))
 
     def settled(self, outcome: str) -> None:
         self.settlements.labels(outcome).inc()

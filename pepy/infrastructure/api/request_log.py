@@ -59,7 +59,7 @@ def _left_out(path: str, status: int) -> bool:
 
 def uri_as_sent(environ: dict) -> str:
     """The request's URI as the client sent it, percent-escapes kept: they keep control characters, and so forged
-    lines, out of the log. gunicorn and Werkzeug keep it (RAW_URI); for a server that does not, the decoded path is
+    lines, out of the log. Werkzeug keeps it (RAW_URI); for a server that does not, as granian, the decoded path is
     escaped again."""
     raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
     if raw:

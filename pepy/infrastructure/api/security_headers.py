@@ -15,8 +15,10 @@ from flask import Blueprint, Response, current_app, request
 blueprint = Blueprint("security_headers", __name__)
 
 # On every answer, 304s included. pepy reads no Referer, and a page's links to PyPI or GitHub gain nothing by
-# telling them which project was looked at.
+# telling them which project was looked at. The server would name itself (and its version's known faults) to
+# scanners: the answer names the service instead.
 EVERY_ANSWER = (
+    ("Server", "pepy"),
     ("X-Content-Type-Options", "nosniff"),
     ("Referrer-Policy", "no-referrer"),
     ("X-Permitted-Cross-Domain-Policies", "none"),

@@ -1,4 +1,7 @@
-"""The WSGI entry point gunicorn loads: configuration is read and checked here, at start-up."""
+"""The WSGI entry point each server worker loads: configuration is read and checked here, at start-up."""
+
+import atexit
+import gc
 
 from pepy.infrastructure.api.app import create_app
 from pepy.infrastructure.container import build_container
@@ -10,3 +13,11 @@ configure_logging(settings.env, settings.log_level)
 if not settings.database_url:
     raise SystemExit("PEPY_DATABASE_URL is not set: start the API with `pepy serve`, which provides a local database")
 app = create_app(build_container(settings))
+
+# What start-up created (the modules, the app: about 100,000 objects) lives as long as the worker. Scanned by every
+# full collection, it took 122-315 ms each under load, a pause for all of the worker's threads; frozen, a collection
+# scans only what requests leave behind.
+gc.freeze()
+# Frozen objects are never freed, and at exit DuckDB's extension counts its still-living types and prints dozens of
+# "nanobind: leaked" lines per process; thawed before the interpreter's last collection, they are freed.
+atexit.register(gc.unfreeze)

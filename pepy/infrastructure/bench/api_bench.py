@@ -1,4 +1,4 @@
-"""`make bench-api`: the API under gunicorn, as deployed, driven by wrk over a Zipf mix of project names.
+"""`make bench-api`: the API under its server, as deployed, driven by wrk over a Zipf mix of project names.
 
 A production-like database is loaded first (into its own database, `pepy_api_bench`, kept between runs when
 its parameters match): projects with Zipf popularity, days of per-version and breakdown rows, and one heavy
@@ -48,7 +48,6 @@ from pepy.infrastructure.postgres.repository import PostgresDownloadsRepository
 
 DATABASE = "pepy_api_bench"
 HEAVY = "heavy-project"
-GUNICORN_CONFIG = Path(__file__).resolve().parent.parent / "api" / "gunicorn_conf.py"
 ENDPOINTS = {
     "v2": "/api/v2/projects/{}",
     "badge": "/badge/{}",
@@ -154,8 +153,8 @@ def load(url: str, projects: int, days: int, heavy_versions: int, end: date) -> 
     conn.close()
 
 
-def start_gunicorn(url: str, port: int, **environment: str) -> subprocess.Popen:
-    """gunicorn with the deployed configuration (and the PEPY_* `environment` given), once it answers."""
+def start_server(url: str, port: int, **environment: str) -> subprocess.Popen:
+    """The API's server with the deployed configuration (and the PEPY_* `environment` given), once it answers."""
     env = {**os.environ, "PEPY_DATABASE_URL": url, "PEPY_ENV": "production", "PEPY_BIND": f"127.0.0.1:{port}"}
     # As deployed, behind the local nginx: the client is the X-Forwarded-For address that wrk's script sends.
     env["PEPY_TRUSTED_PROXIES"] = "127.0.0.1/32"
@@ -163,7 +162,7 @@ def start_gunicorn(url: str, port: int, **environment: str) -> subprocess.Popen:
     env.update(environment)
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONFIG)],
+        [sys.executable, "-m", "pepy.infrastructure.api.server"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -178,11 +177,11 @@ def start_gunicorn(url: str, port: int, **environment: str) -> subprocess.Popen:
         except OSError:
             time.sleep(0.2)
     stop(server)
-    raise SystemExit("gunicorn did not answer within 30 s")
+    raise SystemExit("the server did not answer within 30 s")
 
 
 def stop(server: subprocess.Popen) -> None:
-    """Stop gunicorn and its workers."""
+    """Stop the server and its workers."""
     os.killpg(server.pid, signal.SIGTERM)
     server.wait(timeout=30)
 
@@ -273,7 +272,7 @@ def main(argv: list[str] | None = None) -> None:
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server_process = start_gunicorn(url, port)
+    server_process = start_server(url, port)
     cpu = CpuSplit(server_process.pid)
     rng = random.Random(7)
     names = zipf_names(args.projects, 20_000, rng)

@@ -5,9 +5,9 @@ On a shared 2-core host, throughput differs by more than 5% between runs of the 
 instructions repeats to a fraction of a percent whatever else the machine does. This runs the Flask app
 in-process (no HTTP server) against the API benchmark's database (`make bench-api` loads it) under
 `valgrind --tool=callgrind`: once with a warm-up only, once with the same warm-up and N requests of an endpoint,
-each under a new spelling (so each answer is built from PostgreSQL), each a call of the WSGI app as gunicorn makes
-it, with the production log line. The difference over N is the app's own instructions per request, psycopg2 and
-libpq included; PostgreSQL's and gunicorn's not. Run it in two checkouts to compare them.
+each under a new spelling (so each answer is built from PostgreSQL), each a call of the WSGI app as the server
+(granian) makes it, with the production log line. The difference over N is the app's own instructions per request,
+psycopg2 and libpq included; PostgreSQL's and the server's not. Run it in two checkouts to compare them.
 """
 
 from __future__ import annotations
@@ -34,19 +34,21 @@ SEED = 20261202
 
 
 def wsgi_environ(path: str) -> dict:
-    """The environ gunicorn gives the app for a GET of `path` from a client behind the proxy."""
-    return {
-        "REQUEST_METHOD": "GET", "SCRIPT_NAME": "", "PATH_INFO": path, "QUERY_STRING": "", "RAW_URI": path,
+    """The environ granian gives the app for a GET of `path` from a client behind the proxy: the process's
+    environment, then the request's."""
+    return os.environ | {
+        "REQUEST_METHOD": "GET", "SCRIPT_NAME": "", "PATH_INFO": path, "QUERY_STRING": "",
         "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8080", "SERVER_PROTOCOL": "HTTP/1.1", "HTTP_HOST": "127.0.0.1",
         "HTTP_USER_AGENT": "wrk", "HTTP_X_FORWARDED_FOR": "198.18.0.7", "REMOTE_ADDR": "127.0.0.1",
         "REMOTE_PORT": "40000", "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(), "wsgi.errors": sys.stderr,
-        "wsgi.version": (1, 0), "wsgi.multithread": True, "wsgi.multiprocess": True, "wsgi.run_once": False,
+        "wsgi.version": (1, 0), "wsgi.multithread": True, "wsgi.multiprocess": False, "wsgi.run_once": False,
+        "wsgi.input_terminated": True, "SERVER_SOFTWARE": "Granian", "GATEWAY_INTERFACE": "CGI/1.1",
     }  # fmt: skip
 
 
 def serve_requests(endpoint: str, count: int) -> None:
     """Inside valgrind: build the app as the WSGI entry point does (its production log included), warm it up, then
-    answer `count` requests, each by calling the app as gunicorn does: a test client would add a third again."""
+    answer `count` requests, each by calling the app as the server does: a test client would add a third again."""
     from dependency_injector import providers
 
     from pepy.infrastructure.api.app import create_app

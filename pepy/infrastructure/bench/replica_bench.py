@@ -2,8 +2,8 @@
 
 The benchmark starts a primary and a hot standby of its own (pepy/infrastructure/postgres/embedded_replication.py,
 from the machine's PostgreSQL binaries: never a shared server), loads a serving database into the primary through
-the real loader (bench-api's generator, smaller by default; the standby replays it) and serves it with gunicorn as
-deployed, reading from the standby. For each configuration (the standby's settings, and
+the real loader (bench-api's generator, smaller by default; the standby replays it) and serves it with the API's
+server as deployed, reading from the standby. For each configuration (the standby's settings, and
 PEPY_READ_CONFLICT_RETRIES) it drives wrk in slices of a few seconds over a mix of endpoints with every name
 respelled, so that every answer is read from the standby: idle first, then while the primary imports a new
 production-scale day (bench-import's generator) and imports it again (a re-run replaces the day's partitions),
@@ -121,7 +121,7 @@ def run_configuration(name: str, servers: ReplicatedPostgres, day, args, folder:
     servers.configure_standby(**settings)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = api_bench.start_gunicorn(
+    server = api_bench.start_server(
         servers.primary.url,
         port,
         PEPY_READ_DATABASE_URL=servers.standby.url,

@@ -1,5 +1,5 @@
-"""`make soak`: minutes of mixed traffic against gunicorn as deployed, with the daily re-import running part of
-the time. Reports, minute by minute, throughput, p99, answers that were not 2xx or 3xx, and RSS per worker.
+"""`make soak`: minutes of mixed traffic against the API's server as deployed, with the daily re-import running part
+of the time. Reports, minute by minute, throughput, p99, answers that were not 2xx or 3xx, and RSS per worker.
 
 It reuses the API benchmark's database (`pepy_api_bench`, loaded on first use) and its tools.
 """
@@ -27,6 +27,13 @@ from pepy.infrastructure.postgres.repository import PostgresDownloadsRepository
 MIX = {"badge": 40, "v2": 30, "v1": 10, "pypistats recent": 10, "v3 series": 10}
 
 
+def read_cmdline(process: Path) -> bytes:
+    try:
+        return (process / "cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
 def worker_rss_mb(master: int) -> list[float]:
     """Resident memory of each of the master's worker processes, in MB, smallest first."""
     sizes = []
@@ -38,7 +45,9 @@ def worker_rss_mb(master: int) -> list[float]:
         except OSError:
             continue
         fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-        if fields.get("PPid", "").strip() == str(master) and "VmRSS" in fields:
+        # Workers are multiprocessing's spawned children; its resource tracker, also a child, serves nothing.
+        worker = b"spawn_main" in read_cmdline(entry)
+        if fields.get("PPid", "").strip() == str(master) and "VmRSS" in fields and worker:
             sizes.append(int(fields["VmRSS"].split()[0]) / 1024)
     return sorted(sizes)
 
@@ -78,7 +87,7 @@ def main() -> None:
     api_bench.load(url, args.projects, args.days, args.heavy_versions, yesterday)
     port = api_bench.free_port()
     base = f"http://127.0.0.1:{port}"
-    gunicorn = api_bench.start_gunicorn(url, port)
+    api = api_bench.start_server(url, port)
     paths = mixed_paths(api_bench.zipf_names(args.projects, 20_000, random.Random(7)))
     imported: dict = {}
     importer = None
@@ -93,7 +102,7 @@ def main() -> None:
                     importer.start()
                 importing = importer is not None and importer.is_alive()
                 result = run_wrk(base, paths, 60, args.connections, Path(folder))
-                result.update(minute=minute, importing=importing, rss=worker_rss_mb(gunicorn.pid))
+                result.update(minute=minute, importing=importing, rss=worker_rss_mb(api.pid))
                 minutes.append(result)
                 print(
                     f"minute {minute:>2}: {result['rps']:>7.0f} req/s  p99 {result['p99']:>7.1f} ms  "
@@ -102,7 +111,7 @@ def main() -> None:
                     flush=True,
                 )
     finally:
-        api_bench.stop(gunicorn)
+        api_bench.stop(api)
         if importer is not None:
             importer.join()
 

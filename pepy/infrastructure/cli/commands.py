@@ -40,7 +40,6 @@ from pepy.infrastructure.postgres.embedded import EmbeddedPostgresError, local_d
 from pepy.infrastructure.postgres.wait import wait_for_database
 from pepy.infrastructure.settings import ConfigurationError, Settings
 
-GUNICORN_CONFIG = Path(__file__).resolve().parent.parent / "api" / "gunicorn_conf.py"
 # sysexits' EX_TEMPFAIL: the run did nothing because another holds the lock; cron may retry later.
 EXIT_ALREADY_RUNNING = 75
 DATE = click.DateTime(formats=["%Y-%m-%d"])
@@ -61,7 +60,7 @@ class Runtime:
         development the private server under PEPY_DATA_DIR (or, when root's postgres user cannot reach that, under
         /var/tmp, which a line on stderr says)."""
         if self.settings.database_url:
-            # In the parent of `serve`'s gunicorn too, so the wait happens once, before any worker starts.
+            # In the parent of `serve`'s server too, so the wait happens once, before any worker starts.
             wait_for_database(self.settings.database_url, self.settings.database_wait_seconds, log)
             yield self.settings.database_url
             return
@@ -119,11 +118,11 @@ def main(ctx: click.Context) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--workers", type=click.IntRange(1, 64), help="gunicorn workers [default: 2 per core]")
+@click.option("--workers", type=click.IntRange(1, 64), help="server workers [default: 2 per core]")
 @click.option("--demo/--no-demo", default=False, help="Load demo data first if the database has none.")
 @click.pass_obj
 def serve(runtime: Runtime, host: str, port: int, workers: int | None, demo: bool) -> None:
-    """Serve the API under gunicorn, with the repository's gunicorn configuration."""
+    """Serve the API under granian, configured as in production (pepy/infrastructure/api/server.py)."""
     with operator_errors(), runtime.database_url() as url:
         if demo:
             with runtime.container() as container:
@@ -132,8 +131,8 @@ def serve(runtime: Runtime, host: str, port: int, workers: int | None, demo: boo
         if workers:
             env["PEPY_WORKERS"] = str(workers)
         click.echo(f"Serving on http://{host}:{port}", err=True)
-        server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONFIG)], env=env)
-        # Ctrl-C reaches gunicorn through the process group; SIGTERM is forwarded, then the database stops.
+        server = subprocess.Popen([sys.executable, "-m", "pepy.infrastructure.api.server"], env=env)
+        # Ctrl-C reaches the server through the process group; SIGTERM is forwarded, then the database stops.
         signal.signal(signal.SIGTERM, lambda *_: server.terminate())
         try:
             code = server.wait()
