@@ -118,7 +118,7 @@ def main(ctx: click.Context) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--workers", type=click.IntRange(1, 64), help="server workers [default: 2 per core]")
+@click.option("--workers", type=click.IntRange(1, 64), help="server workers [default: 1 per core, at least 2]")
 @click.option("--demo/--no-demo", default=False, help="Load demo data first if the database has none.")
 @click.pass_obj
 def serve(runtime: Runtime, host: str, port: int, workers: int | None, demo: bool) -> None:
