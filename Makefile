@@ -44,8 +44,9 @@ $(STAMP): requirements.txt pyproject.toml tests/browser/package-lock.json
 
 setup: $(STAMP) ## Create .venv and install the pinned dependencies
 
+# Workers are not recycled in development, so granian has no respawn to warn about (net.ipv4.tcp_migrate_req).
 run: $(STAMP) ## Serve the API on http://127.0.0.1:8080 (embedded PostgreSQL and demo data unless PEPY_DATABASE_URL is set)
-	$(BIN)/pepy serve --host $(HOST) --port $(PORT) --demo
+	PEPY_WORKER_LIFETIME=$${PEPY_WORKER_LIFETIME:-0} $(BIN)/pepy serve --host $(HOST) --port $(PORT) --demo
 
 test: $(STAMP) ## Run the whole test suite against a real PostgreSQL; report coverage, fail under COVERAGE_FLOOR
 	$(BIN)/pytest --cov --cov-report=term --cov-fail-under=$(COVERAGE_FLOOR)
