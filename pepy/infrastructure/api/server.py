@@ -3,8 +3,8 @@ PEPY_* variables tune it. Run it as `python -m pepy.infrastructure.api.server`.
 
 granian parses HTTP in Rust: against gunicorn's gthread worker it served a quarter more requests a second on the
 same app (README, Performance). Signals: SIGINT or SIGTERM stop it (workers finish what they hold, up to 20 s);
-SIGHUP starts new workers one by one, each before its predecessor stops, so none of the listening socket's
-requests waits unanswered.
+SIGHUP starts new workers one by one, each before its predecessor stops (a connection the stopping worker had
+accepted but not yet read is closed unanswered: rare, README).
 """
 
 from __future__ import annotations

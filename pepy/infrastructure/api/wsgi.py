@@ -2,6 +2,7 @@
 
 import atexit
 import gc
+import os
 
 from pepy.infrastructure.api.app import create_app
 from pepy.infrastructure.container import build_container
@@ -13,6 +14,10 @@ configure_logging(settings.env, settings.log_level)
 if not settings.database_url:
     raise SystemExit("PEPY_DATABASE_URL is not set: start the API with `pepy serve`, which provides a local database")
 app = create_app(build_container(settings))
+# granian copies the process's environment into every request's WSGI environ: read once above, the database URLs and
+# their passwords leave it, so no request (and nothing that logs one) carries them.
+for secret in ("PEPY_DATABASE_URL", "PEPY_READ_DATABASE_URL"):
+    os.environ.pop(secret, None)
 
 # What start-up created (the modules, the app: about 100,000 objects) lives as long as the worker. Scanned by every
 # full collection, it took 122-315 ms each under load, a pause for all of the worker's threads; frozen, a collection
