@@ -40,7 +40,8 @@ class PreparedStatements:
             # A pooled connection outlives this object: it may hold the statement from an earlier one.
             cur.execute("SELECT 1 FROM pg_prepared_statements WHERE name = %s", (name,))
             if cur.fetchone() is None:
-                if len(prepared) >= self.MAX_PER_CONNECTION:
+                # A while, not an if: statements found already prepared join the count without evicting any.
+                while len(prepared) >= self.MAX_PER_CONNECTION:
                     least_recent, _ = prepared.popitem(last=False)
                     cur.execute(f"DEALLOCATE {least_recent}")
                 # Generic plans: these statements' cost does not depend on the project or client asked for.
