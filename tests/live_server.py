@@ -6,15 +6,14 @@ import contextlib
 import os
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from email.message import Message
-from pathlib import Path
 
+from pepy.infrastructure.api.server import COMMAND
 from pepy.infrastructure.postgres.embedded import free_port
 
 
@@ -45,7 +44,7 @@ def api_server(
         **environment,
     }
     server = subprocess.Popen(
-        [sys.executable, "-m", "pepy.infrastructure.api.server"],
+        COMMAND,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=stderr,
@@ -66,14 +65,3 @@ def api_server(
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
-
-
-def worker_pids(server: subprocess.Popen) -> set[int]:
-    """The server's worker processes (not multiprocessing's resource tracker, also its child)."""
-    children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
-    workers = set()
-    for pid in children:
-        with contextlib.suppress(FileNotFoundError):
-            if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
-                workers.add(int(pid))
-    return workers

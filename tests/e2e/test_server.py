@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from pepy.infrastructure.api.server import worker_pids
 from tests import live_server
 
 pytestmark = pytest.mark.timeout(90)
@@ -108,7 +109,7 @@ def wait_for(condition, seconds: float, what: str):
 def test_a_reload_replaces_every_worker_while_requests_go_on_answered(database_url, tmp_path):
     log = tmp_path / "server.log"
     with log.open("w") as stderr, live_server.api_server(database_url, tmp_path, workers=2, stderr=stderr) as server:
-        before = wait_for(lambda: len(workers := live_server.worker_pids(server)) == 2 and workers, 30, "no workers")
+        before = wait_for(lambda: len(workers := worker_pids(server.pid)) == 2 and workers, 30, "no workers")
         statuses, stop = [], threading.Event()
 
         def ask_again_and_again():
@@ -124,7 +125,7 @@ def test_a_reload_replaces_every_worker_while_requests_go_on_answered(database_u
         server.send_signal(signal.SIGHUP)
         # granian starts each new worker, waits 3.5 s, then stops the old one: both are replaced within ~10 s.
         after = wait_for(
-            lambda: not (workers := live_server.worker_pids(server)) & before and len(workers) == 2 and workers,
+            lambda: not (workers := worker_pids(server.pid)) & before and len(workers) == 2 and workers,
             30,
             "the workers were not replaced",
         )
@@ -144,11 +145,11 @@ def test_a_reload_replaces_every_worker_while_requests_go_on_answered(database_u
 
 def test_a_worker_that_dies_is_replaced(database_url, tmp_path):
     with live_server.api_server(database_url, tmp_path, workers=2) as server:
-        before = wait_for(lambda: len(workers := live_server.worker_pids(server)) == 2 and workers, 30, "no workers")
+        before = wait_for(lambda: len(workers := worker_pids(server.pid)) == 2 and workers, 30, "no workers")
         dead = min(before)
         os.kill(dead, signal.SIGKILL)
         after = wait_for(
-            lambda: dead not in (workers := live_server.worker_pids(server)) and len(workers) == 2 and workers,
+            lambda: dead not in (workers := worker_pids(server.pid)) and len(workers) == 2 and workers,
             30,
             "the dead worker was not replaced",
         )
@@ -160,7 +161,7 @@ def test_a_worker_that_dies_is_replaced(database_url, tmp_path):
 def test_stopping_takes_seconds_and_leaves_no_leak_report_of_frozen_objects(database_url, tmp_path, whom):
     log = tmp_path / "server.log"
     with log.open("w") as stderr, live_server.api_server(database_url, tmp_path, workers=2, stderr=stderr) as server:
-        workers = wait_for(lambda: len(found := live_server.worker_pids(server)) == 2 and found, 30, "no workers")
+        workers = wait_for(lambda: len(found := worker_pids(server.pid)) == 2 and found, 30, "no workers")
         started = time.monotonic()
         for pid in [server.pid, *(workers if whom != "the server" else ())]:
             os.kill(pid, signal.SIGINT)

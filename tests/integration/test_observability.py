@@ -17,6 +17,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from pepy.application.commands import ImportDay
 from pepy.infrastructure.api.app import create_app
+from pepy.infrastructure.api.server import worker_pids
 from pepy.infrastructure.container import build_container, close_pools
 from pepy.infrastructure.postgres.pool import ConnectionPool
 from pepy.infrastructure.settings import Settings
@@ -219,7 +220,7 @@ def test_workers_share_their_request_counts(db, tmp_path):
     with live_server.api_server(db, tmp_path) as server:
         base = server.base
         deadline = time.monotonic() + 30
-        (first,) = live_server.worker_pids(server)
+        (first,) = worker_pids(server.pid)
         (folder,) = tmp_path.glob("metrics-*")
         assert list(folder.glob(f"gauge_live*_{first}.db"))
         # A worker that exits takes nothing with it: its successor's scrape still counts its requests.
@@ -227,7 +228,7 @@ def test_workers_share_their_request_counts(db, tmp_path):
         while True:
             # Refused until the successor listens: the only worker's socket closed with it.
             with contextlib.suppress(OSError):
-                if live_server.worker_pids(server) - {first} and live_server.get(f"{base}/health-check")[0] == 200:
+                if worker_pids(server.pid) - {first} and live_server.get(f"{base}/health-check")[0] == 200:
                     break
             assert time.monotonic() < deadline, "the server did not replace its worker"
             time.sleep(0.2)

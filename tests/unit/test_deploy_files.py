@@ -21,6 +21,7 @@ import yaml
 
 from pepy.infrastructure.api.limits import client_address
 from pepy.infrastructure.api.security_headers import DATA
+from pepy.infrastructure.api.server import COMMAND
 from pepy.infrastructure.settings import parse_networks
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -207,10 +208,8 @@ def load_server_settings(code: str, **env: str) -> subprocess.CompletedProcess:
     `server`; with no code, start the server module as production does."""
     # Building it configures the process's logging, which would close pytest's own handlers here.
     build = "import os\nfrom pepy.infrastructure.api.server import build_server\nserver = build_server(os.environ)\n"
-    command = ["-c", build + code] if code else ["-m", "pepy.infrastructure.api.server"]
-    return subprocess.run(
-        [sys.executable, *command], env={**os.environ, **env}, capture_output=True, text=True, timeout=60
-    )
+    command = [sys.executable, "-c", build + code] if code else COMMAND
+    return subprocess.run(command, env={**os.environ, **env}, capture_output=True, text=True, timeout=60)
 
 
 def server_settings(code: str, **env: str) -> str:

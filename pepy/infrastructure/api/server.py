@@ -9,11 +9,14 @@ accepted but not yet read is closed unanswered: rare, README).
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import multiprocessing
 import os
+import sys
 import tempfile
 from collections.abc import Mapping
+from pathlib import Path
 
 from granian.constants import HTTPModes, Interfaces
 from granian.http import HTTP1Settings
@@ -24,6 +27,8 @@ from pepy.infrastructure.logging import configure_logging
 from pepy.infrastructure.settings import ConfigurationError, Settings, whole_number
 
 WSGI_APP = "pepy.infrastructure.api.wsgi:app"
+# How `pepy serve`, the benchmarks and the tests start this module.
+COMMAND = (sys.executable, "-m", "pepy.infrastructure.api.server")
 # Measured on 2 cores (README, Performance): 2 workers of 2 threads served 1.6 to 1.9 times the requests of 4 of 4,
 # every run; more processes and threads than cores only contend for them.
 DEFAULT_THREADS = 2
@@ -95,6 +100,17 @@ def metrics_folder(env: dict[str, str]) -> str:
     for stale in glob.glob(os.path.join(folder, "*.db")):
         os.remove(stale)
     return folder
+
+
+def worker_pids(main_pid: int) -> set[int]:
+    """The running server's worker processes: multiprocessing's spawned children of its main process, not its
+    resource tracker (also a child, serving nothing)."""
+    workers = set()
+    for pid in Path(f"/proc/{main_pid}/task/{main_pid}/children").read_text().split():
+        with contextlib.suppress(FileNotFoundError):
+            if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                workers.add(int(pid))
+    return workers
 
 
 def main() -> None:

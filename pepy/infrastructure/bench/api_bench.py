@@ -24,7 +24,6 @@ import shutil
 import signal
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
@@ -37,6 +36,7 @@ import psycopg2
 from pepy.application.commands import CompactMonths, CompactMonthsHandler, RefreshRankings, RefreshRankingsHandler
 from pepy.domain.access import hash_secret
 from pepy.domain.downloads import Breakdown, DayRow
+from pepy.infrastructure.api.server import COMMAND
 from pepy.infrastructure.bench.cpu import CpuSplit
 from pepy.infrastructure.bench.database import LOCAL_SERVER, prepare_database
 from pepy.infrastructure.bench.wrk import run_wrk
@@ -162,7 +162,7 @@ def start_server(url: str, port: int, **environment: str) -> subprocess.Popen:
     env.update(environment)
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     server = subprocess.Popen(
-        [sys.executable, "-m", "pepy.infrastructure.api.server"],
+        COMMAND,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -16,6 +16,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from pepy.infrastructure.api.server import worker_pids
 from pepy.infrastructure.bench import api_bench
 from pepy.infrastructure.bench.database import LOCAL_SERVER, prepare_database
 from pepy.infrastructure.bench.wrk import run_wrk
@@ -27,27 +28,16 @@ from pepy.infrastructure.postgres.repository import PostgresDownloadsRepository
 MIX = {"badge": 40, "v2": 30, "v1": 10, "pypistats recent": 10, "v3 series": 10}
 
 
-def read_cmdline(process: Path) -> bytes:
-    try:
-        return (process / "cmdline").read_bytes()
-    except OSError:
-        return b""
-
-
-def worker_rss_mb(master: int) -> list[float]:
-    """Resident memory of each of the master's worker processes, in MB, smallest first."""
+def worker_rss_mb(main_pid: int) -> list[float]:
+    """Resident memory of each of the server's worker processes, in MB, smallest first."""
     sizes = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
+    for pid in worker_pids(main_pid):
         try:
-            status = (entry / "status").read_text()
+            status = Path(f"/proc/{pid}/status").read_text()
         except OSError:
             continue
         fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-        # Workers are multiprocessing's spawned children; its resource tracker, also a child, serves nothing.
-        worker = b"spawn_main" in read_cmdline(entry)
-        if fields.get("PPid", "").strip() == str(master) and "VmRSS" in fields and worker:
+        if "VmRSS" in fields:
             sizes.append(int(fields["VmRSS"].split()[0]) / 1024)
     return sorted(sizes)
 

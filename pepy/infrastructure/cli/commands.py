@@ -131,7 +131,10 @@ def serve(runtime: Runtime, host: str, port: int, workers: int | None, demo: boo
         if workers:
             env["PEPY_WORKERS"] = str(workers)
         click.echo(f"Serving on http://{host}:{port}", err=True)
-        server = subprocess.Popen([sys.executable, "-m", "pepy.infrastructure.api.server"], env=env)
+        # Imported here: granian's import would slow every other command, cron's import included.
+        from pepy.infrastructure.api.server import COMMAND
+
+        server = subprocess.Popen(COMMAND, env=env)
         # Ctrl-C reaches the server through the process group; SIGTERM is forwarded, then the database stops.
         signal.signal(signal.SIGTERM, lambda *_: server.terminate())
         try:
