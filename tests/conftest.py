@@ -115,7 +115,7 @@ def clean(url: str) -> None:
             cur.execute(f'DROP TABLE "{name}"')
         cur.execute(
             "TRUNCATE projects, project_recent_days, imports, api_keys, rate_limits, rankings, ranked_projects, "
-            "month_compactions "
+            "month_compactions, project_month_documents, documented_months "
             "RESTART IDENTITY"
         )
     conn.close()

@@ -27,6 +27,21 @@ def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, Message, 
         return error.code, error.headers, error.read().decode()
 
 
+def listening_sockets(port: int) -> int:
+    """How many sockets listen on the port of 127.0.0.1 (the kernel's table of IPv4 TCP sockets)."""
+    with open("/proc/net/tcp") as table:
+        rows = [line.split() for line in table.read().splitlines()[1:]]
+    # Local address as HEX_IP:HEX_PORT; state 0A is LISTEN.
+    return sum(1 for row in rows if int(row[1].split(":")[1], 16) == port and row[3] == "0A")
+
+
+def _answers(server) -> bool:
+    try:
+        return get(f"{server.base}/health-check")[0] == 200
+    except OSError:
+        return False
+
+
 @contextlib.contextmanager
 def api_server(
     database_url: str, folder, workers: int = 1, stderr=subprocess.DEVNULL, **environment: str
@@ -52,15 +67,12 @@ def api_server(
     server.base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
-        while True:
-            try:
-                if get(f"{server.base}/health-check")[0] == 200:
-                    break
-            except OSError:
-                pass
+        # Each worker listens on a socket of its own, bound once it has started: until every one has, connections
+        # go to those that have, and a test of how requests spread over the workers would see fewer of them.
+        while listening_sockets(port) < workers or not _answers(server):
             if time.monotonic() > deadline or server.poll() is not None:
-                raise RuntimeError("the server did not answer within 30 s")
-            time.sleep(0.2)
+                raise RuntimeError(f"the server and its {workers} workers did not answer within 30 s")
+            time.sleep(0.1)
         yield server
     finally:
         server.send_signal(signal.SIGTERM)

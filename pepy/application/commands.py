@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from pepy.domain.downloads import CompactedMonth, days_between, validate_import_day
+from pepy.domain.downloads import CompactedMonth, DocumentedMonth, days_between, v2_window_start, validate_import_day
 from pepy.domain.errors import DomainError, InvalidImport
 from pepy.domain.model import Downloads, ProjectName
 from pepy.domain.ports import Clock, DownloadsRepository, DownloadsSource, ImportLedger
@@ -140,19 +140,30 @@ class RefreshRankingsHandler:
 
 @dataclass(frozen=True)
 class CompactMonths:
-    """Rewrite, in project order, the months of day totals that ended a while ago and changed since their last
-    rewrite, a few per run."""
+    """Keep the finished months fast to read: store each project's version documents of those v2 still reaches,
+    and rewrite in project order those that ended a while ago and changed since their last rewrite, a few per run."""
+
+
+@dataclass(frozen=True)
+class FinishedMonths:
+    """What a CompactMonths run did: the months it documented and those it rewrote."""
+
+    documented: list[DocumentedMonth]
+    compacted: list[CompactedMonth]
 
 
 class CompactMonthsHandler:
-    """Keeps each project's days of a finished month together on disk, so that a read of a range touches a few
-    blocks instead of one per day.
+    """Keeps each project's days of a finished month together: its version documents in one row, for the months
+    v2's window reaches, once DOCUMENT_AFTER_DAYS past the month's end (the daily run's re-imports of late rows,
+    each of which would drop them); and its days on a few blocks, so that a read of any range touches a few blocks
+    instead of one per day.
 
-    A month is left alone until COMPACT_AFTER_DAYS after its end, past the daily run's re-imports of late rows;
-    at most MONTHS_PER_RUN are rewritten per run, so that a first run over years of months spreads over days. A
-    rewrite that fails changes nothing, and is logged: the next run tries again.
+    A month is rewritten from COMPACT_AFTER_DAYS after its end; at most MONTHS_PER_RUN are rewritten per run, so
+    that a first run over years of months spreads over days. A step that fails changes nothing, and is logged: the
+    next run tries again.
     """
 
+    DOCUMENT_AFTER_DAYS = 3
     COMPACT_AFTER_DAYS = 7
     MONTHS_PER_RUN = 3
 
@@ -160,13 +171,24 @@ class CompactMonthsHandler:
         self._repository = repository
         self._clock = clock
 
-    def __call__(self, command: CompactMonths) -> list[CompactedMonth]:
-        ended_before = self._clock() - timedelta(days=self.COMPACT_AFTER_DAYS)
+    def __call__(self, command: CompactMonths) -> FinishedMonths:
+        today = self._clock()
+        finished = FinishedMonths([], [])
         try:
-            return self._repository.compact_months(ended_before, self.MONTHS_PER_RUN)
+            finished.documented.extend(
+                self._repository.document_months(
+                    today - timedelta(days=self.DOCUMENT_AFTER_DAYS), v2_window_start(today)
+                )
+            )
+        except Exception:
+            log.exception("month documents failed; the next run tries again")
+        try:
+            finished.compacted.extend(
+                self._repository.compact_months(today - timedelta(days=self.COMPACT_AFTER_DAYS), self.MONTHS_PER_RUN)
+            )
         except Exception:
             log.exception("month compaction failed; the next run tries again")
-            return []
+        return finished
 
 
 @contextlib.contextmanager

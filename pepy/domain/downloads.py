@@ -68,6 +68,11 @@ def validate_import_day(day: date, today: date) -> None:
         )
 
 
+def v2_window_start(today: date) -> date:
+    """pepy's v2 window: from the first day of the month that was 90 days ago, so always whole months."""
+    return (today - timedelta(days=90)).replace(day=1)
+
+
 def days_between(start: date, end: date) -> list[date]:
     """Every day from start to end, both included."""
     if end < start:
@@ -81,4 +86,13 @@ class CompactedMonth:
 
     month: date
     rows: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class DocumentedMonth:
+    """A month whose day documents were stored per project: its first day, the projects, and the seconds it took."""
+
+    month: date
+    projects: int
     seconds: float

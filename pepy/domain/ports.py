@@ -12,7 +12,7 @@ from contextlib import AbstractContextManager
 from datetime import date, datetime
 
 from pepy.domain.access import ApiKey, Charge, Decision, Tier
-from pepy.domain.downloads import Breakdown, CompactedMonth, DayExport, DayRow
+from pepy.domain.downloads import Breakdown, CompactedMonth, DayExport, DayRow, DocumentedMonth
 from pepy.domain.model import Downloads, ProjectName
 from pepy.domain.rankings import Ranking, RankingsBuilt
 from pepy.domain.read_models import (
@@ -77,6 +77,11 @@ class DownloadsRepository(ABC):
         """Rewrite the day totals of up to `limit` months that ended before the day and changed since they were last
         rewritten (newest first), so that each project's days of a month lie together; reads of a project's range
         then touch a few blocks rather than one per day."""
+
+    @abstractmethod
+    def document_months(self, ended_before: date, oldest: date) -> list[DocumentedMonth]:
+        """Store each project's version documents of every month from `oldest`'s that ended before the day and is
+        not stored yet, one row per project and month (newest first); drop those of months before `oldest`'s."""
 
     @abstractmethod
     def refresh_rankings(self, rankings: Sequence[Ranking]) -> RankingsBuilt | None:

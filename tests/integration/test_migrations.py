@@ -23,6 +23,7 @@ ALL = [
     "0009.month-compactions",
     "0010.project-recent-days",
     "0011.day-category-documents",
+    "0012.month-version-documents",
 ]
 EXPECTED = {
     "projects",
@@ -36,6 +37,8 @@ EXPECTED = {
     "ranked_projects",
     "month_compactions",
     "project_recent_days",
+    "project_month_documents",
+    "documented_months",
 }
 
 

@@ -13,8 +13,8 @@ from pepy.application.queries.pepy_tech import (
     GetProject,
     GetProjectHandler,
     Period,
-    v2_window_start,
 )
+from pepy.domain.downloads import v2_window_start
 from pepy.domain.errors import InvalidProjectName, ProjectNotFound
 from pepy.domain.read_models import DayTotal, ProjectDays
 from tests.conftest import TODAY

@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
 from enum import StrEnum
 
 from pepy.application.queries.common import WINDOW_DAYS, ReadHandler, project_name, window
-from pepy.domain.downloads import FIRST_DAY
+from pepy.domain.downloads import FIRST_DAY, v2_window_start
 from pepy.domain.errors import ProjectNotFound
 from pepy.domain.model import sort_versions
 from pepy.domain.read_models import ProjectDays, ProjectVersionDownloads
-
-
-def v2_window_start(today: date) -> date:
-    """pepy's v2 window: from the first day of the month that was 90 days ago."""
-    return (today - timedelta(days=90)).replace(day=1)
 
 
 @dataclass(frozen=True)

@@ -232,14 +232,17 @@ def top_list_latency(base: str, days: int, limits: Iterator[int], requests: int)
 
 
 def maintain(url: str) -> None:
-    """What an import run's end does: build the rankings unless they are current, and rewrite the months that ended
-    a week ago in project order; prints how long each took."""
+    """What an import run's end does: build the rankings unless they are current, document the finished months v2
+    reaches, and rewrite the months that ended a week ago in project order; prints how long each took."""
     pool = ConnectionPool(url, max_connections=2)
     repository = PostgresDownloadsRepository(pool)
     refreshed = RefreshRankingsHandler(repository)(RefreshRankings(only_if_stale=True))
     if refreshed is not None:
         print(f"rankings built in {refreshed.seconds:.1f} s", flush=True)
-    for month in CompactMonthsHandler(repository, lambda: datetime.now(UTC).date())(CompactMonths()):
+    finished = CompactMonthsHandler(repository, lambda: datetime.now(UTC).date())(CompactMonths())
+    for documented in finished.documented:
+        print(f"{documented.month:%Y-%m} documented: {documented.projects} projects in {documented.seconds:.1f} s")
+    for month in finished.compacted:
         print(f"{month.month:%Y-%m} compacted: {month.rows} rows in {month.seconds:.1f} s", flush=True)
     pool.close()
 

@@ -24,25 +24,47 @@ def _days_object(document: str) -> str:
 
 
 # The import stores each day's per-version downloads as JSON text (project_days.versions_json), so the answer
-# is those texts spliced in day order: a few monthly partitions read by one index range each, and no JSON built
-# per request. The versions are the first day's keys and each later day's new versions (see migration 0003).
-_DAY_DOCUMENTS = """
+# is those texts spliced in day order, and no JSON built per request. A whole month of the range that is documented
+# (month_documents.py: v2's window is whole months) is one row of project_month_documents, all of them one range of
+# its key; the days from the first month that is not (the current one, at least) are read from project_days, found
+# first so that only their monthly partitions are scanned. The versions are the months' and, of the days, the first
+# day's keys and each later day's new versions (see migration 0003).
+_DOCUMENTS = """
 WITH project AS (SELECT id, total_downloads FROM projects WHERE name = $1),
+days_from AS (
+    SELECT coalesce(min(m)::date, $end + 1) AS day
+    FROM generate_series($start, $end, interval '1 month') m
+    WHERE (m + interval '1 month')::date > $end + 1
+       OR NOT EXISTS (SELECT 1 FROM documented_months d WHERE d.month = m::date)
+),
+months AS MATERIALIZED (
+    SELECT month, versions_json, versions FROM project_month_documents
+    WHERE project_id = (SELECT id FROM project) AND month >= $start AND month < (SELECT day FROM days_from)
+),
 days AS MATERIALIZED (
     SELECT day, versions_json, new_versions FROM project_days
-    WHERE project_id = (SELECT id FROM project) AND day BETWEEN $start AND $end AND versions_json IS NOT NULL
+    WHERE project_id = (SELECT id FROM project) AND day >= (SELECT day FROM days_from) AND day <= $end
+      AND versions_json IS NOT NULL
 ),
 first_day AS (SELECT min(day) AS day FROM days)
 """
-_VERSIONS_OF_DAYS = """
+_VERSIONS = """
 (SELECT coalesce(array_agg(DISTINCT version), '{}') FROM (
+    SELECT unnest(versions) FROM months
+    UNION ALL
     SELECT json_object_keys(versions_json::json) FROM days WHERE day = (SELECT day FROM first_day)
     UNION ALL
     SELECT unnest(new_versions) FROM days WHERE day > (SELECT day FROM first_day)
 ) seen(version))
 """
-VERSION_DOWNLOADS = f"""{_DAY_DOCUMENTS}
-SELECT total_downloads, (SELECT {_days_object("versions_json")} FROM days), {_VERSIONS_OF_DAYS}
+VERSION_DOWNLOADS = f"""{_DOCUMENTS}
+SELECT total_downloads,
+       '{{' || concat_ws(
+           ',',
+           (SELECT string_agg(versions_json, ',' ORDER BY month) FROM months),
+           (SELECT string_agg('"' || day::text || '":' || versions_json, ',' ORDER BY day) FROM days)
+       ) || '}}',
+       {_VERSIONS}
 FROM project
 """
 # A day's total and its version document, one row per day; a project without days is one row of NULLs.
@@ -74,7 +96,7 @@ HAVING EXISTS (SELECT 1 FROM project)
     for include_ci, document in ((True, "versions_json"), (False, "versions_without_ci_json"))
 }
 # Any range v3 is asked for, so not prepared: the name bound by psycopg2, the days constants as in v2's.
-VERSIONS = f"{_DAY_DOCUMENTS} SELECT {_VERSIONS_OF_DAYS} FROM project".replace("$1", "%s")
+VERSIONS = f"{_DOCUMENTS} SELECT {_VERSIONS} FROM project".replace("$1", "%s")
 
 
 def category_documents(partition: str) -> sql.Composable:

@@ -12,12 +12,12 @@ import psycopg2
 import psycopg2.errors
 from psycopg2 import sql
 
-from pepy.domain.downloads import Breakdown, CompactedMonth, DayRow
+from pepy.domain.downloads import Breakdown, CompactedMonth, DayRow, DocumentedMonth
 from pepy.domain.errors import InvalidImport
 from pepy.domain.model import PROJECT_NAME_MAX_LENGTH, Downloads, ProjectName
 from pepy.domain.ports import DownloadsRepository
 from pepy.domain.rankings import Ranking, RankingsBuilt
-from pepy.infrastructure.postgres import compaction, day_documents, recent_days
+from pepy.infrastructure.postgres import compaction, day_documents, month_documents, recent_days
 from pepy.infrastructure.postgres import rankings as ranking_sql
 from pepy.infrastructure.postgres.copy import CopyStream, copy_line
 from pepy.infrastructure.postgres.pool import ConnectionPool
@@ -115,9 +115,6 @@ FROM new_days LEFT JOIN ({category_documents}) c USING (project_id)
 ORDER BY project_id;
 """
 
-# A written day's month is no longer in project order (compaction.py): the next run rewrites it again.
-_MONTH_CHANGED = "DELETE FROM month_compactions WHERE month = date_trunc('month', %(day)s::date)::date"
-
 # The next day's new versions are relative to this day: refreshed when this day is replaced after it (a re-run,
 # or a gap filled in).
 _REFRESH_NEXT_NEW_VERSIONS = """
@@ -203,7 +200,7 @@ class PostgresDownloadsRepository(DownloadsRepository):
             )
             cur.execute(replace_days, {"day": day})
             project_rows = cur.rowcount
-            cur.execute(_MONTH_CHANGED, {"day": day})
+            month_documents.day_written(cur, day)
             cur.execute(sql.SQL(_REFRESH_NEXT_NEW_VERSIONS).format(versions=sql.Identifier(versions.new)), {"day": day})
             phase.done("project_days", project_rows)
             cur.execute(recent_days.WRITE, recent_days.write_parameters(day))
@@ -306,7 +303,7 @@ class PostgresDownloadsRepository(DownloadsRepository):
                 table, expired_day = name[:-8], datetime.strptime(name[-8:], "%Y%m%d").date()
                 lock_day_for_writing(cur, expired_day)
                 cur.execute(_EXPIRED_DOCUMENTS[table], (expired_day,))
-                cur.execute(_MONTH_CHANGED, {"day": expired_day})
+                month_documents.day_written(cur, expired_day)
                 cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(name)))
         if expired:
             log.info("retention dropped partitions", extra={"partitions": len(expired), "before": day.isoformat()})
@@ -316,6 +313,9 @@ class PostgresDownloadsRepository(DownloadsRepository):
         done = [compaction.compact_month(self._pool, month, lock_day_for_writing) for month in months]
         self._analyze(*(f"project_days_{month:%Y%m}" for month in months))
         return done
+
+    def document_months(self, ended_before: date, oldest: date) -> list[DocumentedMonth]:
+        return month_documents.document_months(self._pool, ended_before, oldest, lock_day_for_writing)
 
     def refresh_rankings(self, rankings: Sequence[Ranking]) -> RankingsBuilt | None:
         # One refresh at a time, its snapshot taken once it holds the lock: a refresh that waited for another

@@ -1,0 +1,2 @@
+DROP TABLE documented_months;
+DROP TABLE project_month_documents;
