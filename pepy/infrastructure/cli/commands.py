@@ -26,6 +26,7 @@ from pepy.application.commands import (
     LoadBaseTotals,
     RankingsRefreshed,
     RefreshRankings,
+    maintained_after,
 )
 from pepy.application.queries.operations import GetImportLedger
 from pepy.domain.access import ADMIN, SCOPES
@@ -345,9 +346,10 @@ def _import_demo(container: Container, days: int, out: Path | None, seed: int, s
         folder = out or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="pepy-demo-")))
         files = write_demo_rows(folder, the_days, seed=seed, scale=scale)
         import_day = container.import_day()
-        for one, file in zip(the_days, files, strict=True):
-            import_day(ImportDay(one, "files", str(file)))
-    container.refresh_rankings()(RefreshRankings())
+        # As an import run ends: the rankings, then the finished months' documents and rewrite.
+        with maintained_after(container.refresh_rankings(), container.compact_months()) as results:
+            for one, file in zip(the_days, files, strict=True):
+                results.append(import_day(ImportDay(one, "files", str(file))))
     return len(the_days)
 
 
