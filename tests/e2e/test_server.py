@@ -3,6 +3,7 @@ every answer says of the server, and how its workers are replaced (a reload, a c
 
 from __future__ import annotations
 
+import ctypes
 import http.client
 import json
 import os
@@ -157,11 +158,37 @@ def test_a_worker_that_dies_is_replaced(database_url, tmp_path):
         assert live_server.get(f"{server.base}/health-check")[0] == 200
 
 
+# tgkill(2), which gives a signal to one thread of a process: kill(2) lets the kernel choose the thread.
+TGKILL = {"x86_64": 234, "aarch64": 131}
+
+
+def running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(os.uname().machine not in TGKILL, reason="tgkill's number is known for x86_64 and aarch64")
+def test_a_stop_signal_given_to_any_thread_of_a_worker_stops_it(database_url, tmp_path):
+    # The kernel may give a process's signal to any of its threads; Python runs the handler in the main thread only.
+    with live_server.api_server(database_url, tmp_path, workers=2) as server:
+        worker = min(wait_for(lambda: len(workers := worker_pids(server.pid)) == 2 and workers, 30, "no workers"))
+        others = sorted(int(thread) for thread in os.listdir(f"/proc/{worker}/task") if int(thread) != worker)
+        libc = ctypes.CDLL(None, use_errno=True)
+        assert libc.syscall(TGKILL[os.uname().machine], worker, others[-1], signal.SIGTERM) == 0, ctypes.get_errno()
+        wait_for(lambda: not running(worker), 5, "the worker did not stop")
+
+
 @pytest.mark.parametrize("whom", ["the server", "every process, as Ctrl-C does"])
 def test_stopping_takes_seconds_and_leaves_no_leak_report_of_frozen_objects(database_url, tmp_path, whom):
     log = tmp_path / "server.log"
     with log.open("w") as stderr, live_server.api_server(database_url, tmp_path, workers=2, stderr=stderr) as server:
         workers = wait_for(lambda: len(found := worker_pids(server.pid)) == 2 and found, 30, "no workers")
+        # Once both have loaded the app: a signal during a worker's start-up is another case (the server kills a
+        # worker that has not stopped after 20 s).
+        wait_for(lambda: log.read_text().count("Started worker") == 2, 30, "the workers did not start")
         started = time.monotonic()
         for pid in [server.pid, *(workers if whom != "the server" else ())]:
             os.kill(pid, signal.SIGINT)

@@ -13,8 +13,10 @@ import contextlib
 import glob
 import multiprocessing
 import os
+import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -111,6 +113,30 @@ def worker_pids(main_pid: int) -> set[int]:
             if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
                 workers.add(int(pid))
     return workers
+
+
+def deliver_stop_signals_to_the_main_thread() -> None:
+    """Make sure a worker's main thread acts on SIGINT and SIGTERM, in whichever of its threads they land.
+
+    A granian worker's main thread waits on a lock for its stop signal, and Python runs a signal's handler only in
+    the main thread, once it wakes. The kernel gives a signal to any thread of the process, and a worker has
+    others (the Rust runtime's, the request threads): given to one of them, the signal left the main thread asleep,
+    and the worker was killed 20 s later (in about half of the stops measured). Every signal Python catches is also
+    written to a wakeup pipe, whichever thread took it: a thread reads the pipe and wakes the main thread with
+    SIGUSR2, whose handler does nothing; waking, the main thread runs the handlers pending, the stop's included.
+    Call from the main thread."""
+    read_end, write_end = os.pipe()
+    os.set_blocking(write_end, False)
+    signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)
+    signal.signal(signal.SIGUSR2, lambda *_: None)
+    main_thread = threading.main_thread().ident
+
+    def wake_the_main_thread() -> None:
+        while True:
+            if any(number != signal.SIGUSR2 for number in os.read(read_end, 64)):
+                signal.pthread_kill(main_thread, signal.SIGUSR2)
+
+    threading.Thread(target=wake_the_main_thread, name="pepy-signals", daemon=True).start()
 
 
 def main() -> None:

@@ -5,6 +5,7 @@ import gc
 import os
 
 from pepy.infrastructure.api.app import create_app
+from pepy.infrastructure.api.server import deliver_stop_signals_to_the_main_thread
 from pepy.infrastructure.container import build_container
 from pepy.infrastructure.logging import configure_logging
 from pepy.infrastructure.settings import Settings
@@ -26,3 +27,4 @@ gc.freeze()
 # Frozen objects are never freed, and at exit DuckDB's extension counts its still-living types and prints dozens of
 # "nanobind: leaked" lines per process; thawed before the interpreter's last collection, they are freed.
 atexit.register(gc.unfreeze)
+deliver_stop_signals_to_the_main_thread()
