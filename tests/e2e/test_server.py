@@ -107,10 +107,15 @@ def wait_for(condition, seconds: float, what: str):
     return result
 
 
+def both_workers(server) -> set[int]:
+    """The two workers' process ids, once both are running."""
+    return wait_for(lambda: len(workers := worker_pids(server.pid)) == 2 and workers, 30, "no workers")
+
+
 def test_a_reload_replaces_every_worker_while_requests_go_on_answered(database_url, tmp_path):
     log = tmp_path / "server.log"
     with log.open("w") as stderr, live_server.api_server(database_url, tmp_path, workers=2, stderr=stderr) as server:
-        before = wait_for(lambda: len(workers := worker_pids(server.pid)) == 2 and workers, 30, "no workers")
+        before = both_workers(server)
         statuses, stop = [], threading.Event()
 
         def ask_again_and_again():
@@ -146,7 +151,7 @@ def test_a_reload_replaces_every_worker_while_requests_go_on_answered(database_u
 
 def test_a_worker_that_dies_is_replaced(database_url, tmp_path):
     with live_server.api_server(database_url, tmp_path, workers=2) as server:
-        before = wait_for(lambda: len(workers := worker_pids(server.pid)) == 2 and workers, 30, "no workers")
+        before = both_workers(server)
         dead = min(before)
         os.kill(dead, signal.SIGKILL)
         after = wait_for(
@@ -174,7 +179,7 @@ def running(pid: int) -> bool:
 def test_a_stop_signal_given_to_any_thread_of_a_worker_stops_it(database_url, tmp_path):
     # The kernel may give a process's signal to any of its threads; Python runs the handler in the main thread only.
     with live_server.api_server(database_url, tmp_path, workers=2) as server:
-        worker = min(wait_for(lambda: len(workers := worker_pids(server.pid)) == 2 and workers, 30, "no workers"))
+        worker = min(both_workers(server))
         others = sorted(int(thread) for thread in os.listdir(f"/proc/{worker}/task") if int(thread) != worker)
         libc = ctypes.CDLL(None, use_errno=True)
         assert libc.syscall(TGKILL[os.uname().machine], worker, others[-1], signal.SIGTERM) == 0, ctypes.get_errno()
@@ -185,7 +190,7 @@ def test_a_stop_signal_given_to_any_thread_of_a_worker_stops_it(database_url, tm
 def test_stopping_takes_seconds_and_leaves_no_leak_report_of_frozen_objects(database_url, tmp_path, whom):
     log = tmp_path / "server.log"
     with log.open("w") as stderr, live_server.api_server(database_url, tmp_path, workers=2, stderr=stderr) as server:
-        workers = wait_for(lambda: len(found := worker_pids(server.pid)) == 2 and found, 30, "no workers")
+        workers = both_workers(server)
         # Once both have loaded the app: a signal during a worker's start-up is another case (the server kills a
         # worker that has not stopped after 20 s).
         wait_for(lambda: log.read_text().count("Started worker") == 2, 30, "the workers did not start")

@@ -241,7 +241,10 @@ def maintain(url: str) -> None:
         print(f"rankings built in {refreshed.seconds:.1f} s", flush=True)
     finished = CompactMonthsHandler(repository, lambda: datetime.now(UTC).date())(CompactMonths())
     for documented in finished.documented:
-        print(f"{documented.month:%Y-%m} documented: {documented.projects} projects in {documented.seconds:.1f} s")
+        print(
+            f"{documented.month:%Y-%m} documented: {documented.projects} projects in {documented.seconds:.1f} s",
+            flush=True,
+        )
     for month in finished.compacted:
         print(f"{month.month:%Y-%m} compacted: {month.rows} rows in {month.seconds:.1f} s", flush=True)
     pool.close()

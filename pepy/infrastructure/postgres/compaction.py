@@ -39,6 +39,15 @@ def months_to_compact(pool: ConnectionPool, ended_before: date, limit: int) -> l
         return [month for (month,) in cur.fetchall()]
 
 
+def lock_month_for_writing(cur, month: date, lock_day: Callable[[Any, date], None]) -> None:
+    """Take, until the transaction ends, the locks of every import that writes the month's rows (a day's import also
+    writes the next day's row, so the day before the month's too), in day order: whatever holds several of them
+    takes them this way, so that none of them can deadlock on another."""
+    following = (month + timedelta(days=32)).replace(day=1)
+    for n in range((following - month).days + 1):
+        lock_day(cur, month - timedelta(days=1) + timedelta(days=n))
+
+
 def compact_month(pool: ConnectionPool, month: date, lock_day: Callable[[Any, date], None]) -> CompactedMonth:
     """Rewrite one month's partition in project order, in one transaction: all of it, or nothing. `lock_day(cur,
     day)` takes the lock of whatever writes a day's rows (repository.lock_day_for_writing)."""
@@ -49,11 +58,9 @@ def compact_month(pool: ConnectionPool, month: date, lock_day: Callable[[Any, da
     ident, literal = sql.Identifier, sql.Literal
     with pool.connection() as conn, conn.cursor() as cur:
         cur.execute("SET LOCAL maintenance_work_mem = '512MB'")
-        # The locks of every import that writes the month (a day's import also writes the next day's row), taken in
-        # day order before the partition's: an import of another month never waits on this rewrite, so the two
-        # cannot deadlock.
-        for n in range((following - month).days + 1):
-            lock_day(cur, month - timedelta(days=1) + timedelta(days=n))
+        # Before the partition's lock: an import of another month never waits on this rewrite, so the two cannot
+        # deadlock.
+        lock_month_for_writing(cur, month, lock_day)
         cur.execute(sql.SQL("LOCK TABLE {} IN SHARE MODE").format(ident(final)))
         cur.execute(
             "SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) FROM pg_attribute "

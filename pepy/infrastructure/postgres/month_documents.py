@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from pepy.domain.downloads import DocumentedMonth
+from pepy.infrastructure.postgres.compaction import lock_month_for_writing
 from pepy.infrastructure.postgres.pool import ConnectionPool
 
 log = logging.getLogger(__name__)
@@ -89,10 +90,7 @@ def _document(pool: ConnectionPool, month: date, lock_day: Callable[[Any, date],
     following = (month + timedelta(days=32)).replace(day=1)
     with pool.connection() as conn, conn.cursor() as cur:
         cur.execute("SET LOCAL work_mem = '512MB'")
-        # The locks of every import that writes the month's days (a day's import also writes the next day's new
-        # versions), in day order, as its rewrite takes them: the two cannot deadlock.
-        for n in range((following - month).days + 1):
-            lock_day(cur, month - timedelta(days=1) + timedelta(days=n))
+        lock_month_for_writing(cur, month, lock_day)
         # Another run may have documented it while this one waited.
         cur.execute("SELECT 1 FROM documented_months WHERE month = %s", (month,))
         if cur.fetchone() is not None:
