@@ -82,7 +82,7 @@ bench-instructions: $(STAMP) ## Count the app's instructions per request with ca
 	@command -v valgrind >/dev/null || apt-get install -y valgrind || sudo apt-get install -y valgrind
 	$(BIN)/python -m pepy.infrastructure.bench.instructions $(BENCH_ARGS)
 
-bench-replica: $(STAMP) ## Benchmark the API served from a hot standby while its primary imports a production-scale day (starts its own primary and standby)
+bench-replica: $(STAMP) ## Benchmark the API served from a hot standby while its primary imports a production-scale day, then with the primary stopped (starts its own primary and standby)
 	@command -v wrk >/dev/null || apt-get install -y wrk || sudo apt-get install -y wrk
 	$(BIN)/python -m pepy.infrastructure.bench.replica_bench $(BENCH_ARGS)
 

@@ -73,6 +73,11 @@ def v2_window_start(today: date) -> date:
     return (today - timedelta(days=90)).replace(day=1)
 
 
+def next_month(day: date) -> date:
+    """The first day of the month after the one `day` is in."""
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
 def days_between(start: date, end: date) -> list[date]:
     """Every day from start to end, both included."""
     if end < start:

@@ -14,7 +14,7 @@ from pepy.application.queries.pepy_tech import (
     GetProjectHandler,
     Period,
 )
-from pepy.domain.downloads import v2_window_start
+from pepy.domain.downloads import next_month, v2_window_start
 from pepy.domain.errors import InvalidProjectName, ProjectNotFound
 from pepy.domain.read_models import DayTotal, ProjectDays
 from tests.conftest import TODAY
@@ -58,6 +58,19 @@ def handler(handler_class, last_day=LAST_DAY):
 )
 def test_v2_starts_on_the_first_of_the_month_90_days_ago(today, start):
     assert v2_window_start(today) == start
+
+
+@pytest.mark.parametrize(
+    ("day", "following"),
+    [
+        (date(2026, 1, 1), date(2026, 2, 1)),
+        (date(2026, 1, 31), date(2026, 2, 1)),
+        (date(2024, 2, 29), date(2024, 3, 1)),
+        (date(2026, 12, 15), date(2027, 1, 1)),
+    ],
+)
+def test_the_next_month_starts_on_its_first_day_whatever_the_day_given(day, following):
+    assert next_month(day) == following
 
 
 def test_v2_reads_from_the_first_of_the_month_90_days_ago_to_today():

@@ -22,7 +22,7 @@ from pepy.application.queries.common import (
     project_name,
     window,
 )
-from pepy.domain.downloads import Breakdown
+from pepy.domain.downloads import Breakdown, next_month
 from pepy.domain.errors import ProjectNotFound
 from pepy.domain.model import PROJECT_NAME_MAX_LENGTH
 from pepy.domain.ports import ProjectReadStore
@@ -242,7 +242,7 @@ def buckets(start: date, end: date, granularity: Granularity) -> list[tuple[date
         if granularity is Granularity.WEEK:
             following = first + timedelta(days=7)
         elif granularity is Granularity.MONTH:
-            following = (first + timedelta(days=32)).replace(day=1)
+            following = next_month(first)
         else:
             following = first + timedelta(days=1)
         result.append((first, following - timedelta(days=1)))

@@ -9,24 +9,41 @@ respelled, so that every answer is read from the standby: idle first, then while
 production-scale day (bench-import's generator) and imports it again (a re-run replaces the day's partitions),
 until the standby has replayed both. It prints each slice, and per configuration the idle and during-import p99,
 the errors, the reads the standby cancelled (pg_stat_database_conflicts) and the largest replay lag.
+
+With `--split-cores`, the primary and the import run on one core and the standby, the API's server and wrk on the
+other, as on the two hosts of a deployment with a replica: what the imports then cost the reads is the standby's
+replay and its conflicts, not a share of the same cores.
+
+Then, with the recommended configuration, it stops the primary for a minute under the same load: the reads' p99
+and errors while it is down, against idle slices just before, and how many requests one client with a key of a
+small tier got through while every process limited on its own (at most a burst and its rate's refill from each).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import math
+import os
 import random
 import statistics
 import tempfile
 import threading
 import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg2
 
+from pepy.domain.access import hash_secret
+from pepy.infrastructure.api.server import default_workers
 from pepy.infrastructure.bench import api_bench, import_bench
 from pepy.infrastructure.bench.wrk import run_wrk
 from pepy.infrastructure.postgres import migrate
+from pepy.infrastructure.postgres.access import PostgresApiKeyRepository
 from pepy.infrastructure.postgres.embedded import free_port
 from pepy.infrastructure.postgres.embedded_replication import RECOMMENDED_STANDBY_SETTINGS, ReplicatedPostgres
 from pepy.infrastructure.postgres.ledger import PostgresImportLedger
@@ -52,6 +69,13 @@ CONFIGURATIONS = {
     "cancel at once, no retry": ({**POSTGRES_DEFAULTS, "max_standby_streaming_delay": "0"}, 0),
     "cancel at once, retry": ({**POSTGRES_DEFAULTS, "max_standby_streaming_delay": "0"}, 2),
 }
+# The client whose requests the primary-stopped measure counts: a key of a tier of its own, small enough that the
+# outage's refill is a request or two per process.
+PROBE_TIER, PROBE_PER_MINUTE, PROBE_BURST = "probe", 1, 5
+PROBE_SECRET = "pepy_bench-probe-key"
+PROBE_INTERVAL_S = 0.2
+# --split-cores: the primary's host and the API's.
+PRIMARY_CORES, SERVING_CORES = {1}, {0}
 _CONFLICTS = """
 SELECT confl_tablespace + confl_lock + confl_snapshot + confl_bufferpin + confl_deadlock
 FROM pg_stat_database_conflicts WHERE datname = current_database()
@@ -85,6 +109,18 @@ class LagSampler:
         self._pool.close()
 
 
+def slicer(base: str, rng: random.Random, args, folder: Path) -> Callable[[], dict]:
+    """A function that drives one slice of the load and returns wrk's figures: the mix of endpoints over Zipf-drawn
+    names, each spelled anew, so that every answer is read from the database."""
+    names = api_bench.zipf_names(args.projects, 20_000, rng)
+
+    def one_slice() -> dict:
+        paths = [ENDPOINTS[n % len(ENDPOINTS)].format(api_bench.respelled(p, rng)) for n, p in enumerate(names)]
+        return run_wrk(base, paths, args.slice_seconds, args.connections, folder)
+
+    return one_slice
+
+
 def conflicts(url: str, after_pepy: bool = False) -> int:
     """The reads the standby has cancelled for a conflict with its recovery since it started. A session sends its
     counts now and then, and all of them as it ends: `after_pepy` waits for pepy's sessions to end first."""
@@ -101,15 +137,39 @@ def conflicts(url: str, after_pepy: bool = False) -> int:
     return found
 
 
-def import_twice(url: str, day, projects: int, scale: float, done: threading.Event, phase: list[str]) -> None:
-    """Import the day, then import it again, through the real loader; `phase` says which is running."""
+def pin_tree(pid: int, cores: set[int]) -> None:
+    """Keep a process and its descendants on `cores` (the processes it starts later inherit them)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            children.setdefault(parent, []).append(int(stat.parent.name))
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        with contextlib.suppress(ProcessLookupError):
+            os.sched_setaffinity(current, cores)
+        pending += children.get(current, [])
+
+
+def pin_primary(servers: ReplicatedPostgres, args) -> None:
+    """With --split-cores, move the running primary to its own core."""
+    if args.split_cores:
+        pin_tree(int((servers.primary.data / "postmaster.pid").read_text().split()[0]), PRIMARY_CORES)
+
+
+def import_twice(url: str, day, args, done: threading.Event, phase: list[str]) -> None:
+    """Import the day, then import it again, through the real loader (on the primary's core with --split-cores);
+    `phase` says which is running."""
+    if args.split_cores:
+        os.sched_setaffinity(0, PRIMARY_CORES)
     pool = ConnectionPool(url, max_connections=2)
     repository, ledger = PostgresDownloadsRepository(pool), PostgresImportLedger(pool)
     try:
         for name in ("import", "re-import"):
             phase[0] = name
             ledger.record_start(day, "bench")
-            repository.replace_day(day, "bench", import_bench.day_rows(projects, scale), 0)
+            repository.replace_day(day, "bench", import_bench.day_rows(args.import_projects, args.scale), 0)
     finally:
         pool.close()
         done.set()
@@ -127,13 +187,7 @@ def run_configuration(name: str, servers: ReplicatedPostgres, day, args, folder:
         PEPY_READ_DATABASE_URL=servers.standby.url,
         PEPY_READ_CONFLICT_RETRIES=str(retries),
     )
-    rng = random.Random(name)
-    names = api_bench.zipf_names(args.projects, 20_000, rng)
-
-    def one_slice() -> dict:
-        paths = [ENDPOINTS[n % len(ENDPOINTS)].format(api_bench.respelled(p, rng)) for n, p in enumerate(names)]
-        return run_wrk(base, paths, args.slice_seconds, args.connections, folder)
-
+    one_slice = slicer(base, random.Random(name), args, folder)
     sampler = LagSampler(servers.standby.url)
     slices = []
     cancelled = conflicts(servers.standby.url)
@@ -143,9 +197,7 @@ def run_configuration(name: str, servers: ReplicatedPostgres, day, args, folder:
         for _ in range(args.idle_slices):
             slices.append(("idle", one_slice(), sampler.take()))
         done, phase = threading.Event(), ["import"]
-        importer = threading.Thread(
-            target=import_twice, args=(servers.primary.url, day, args.import_projects, args.scale, done, phase)
-        )
+        importer = threading.Thread(target=import_twice, args=(servers.primary.url, day, args, done, phase))
         importer.start()
         while not done.is_set():
             running = phase[0]
@@ -180,6 +232,83 @@ def run_configuration(name: str, servers: ReplicatedPostgres, day, args, folder:
     }
 
 
+def probe_while(base: str, running: threading.Event, statuses: list[int]) -> None:
+    """Send the probe client's request every PROBE_INTERVAL_S, each on a new connection (so on any worker), while
+    `running` is set; note each status."""
+    request = urllib.request.Request(
+        base + ENDPOINTS[0].format(api_bench.project_name(1)), headers={"X-API-Key": PROBE_SECRET}
+    )
+    while running.is_set():
+        try:
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                statuses.append(answer.status)
+        except urllib.error.HTTPError as error:
+            statuses.append(error.code)
+        except OSError:
+            statuses.append(0)
+        time.sleep(PROBE_INTERVAL_S)
+
+
+def primary_stopped(servers: ReplicatedPostgres, args, folder: Path) -> dict:
+    """Serve from the standby (recommended configuration): idle slices, then the primary stopped for
+    `args.outage_seconds` under the same load while the probe client asks all along, then the primary started
+    again; the figures of each part, and what the probe client got."""
+    servers.configure_standby(**RECOMMENDED_STANDBY_SETTINGS)
+    key_pool = ConnectionPool(servers.primary.url, max_connections=1)
+    PostgresApiKeyRepository(key_pool).add("bench-probe", hash_secret(PROBE_SECRET), PROBE_TIER, ("read",))
+    key_pool.close()
+    servers.wait_for_replay(60)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = api_bench.start_server(
+        servers.primary.url,
+        port,
+        PEPY_READ_DATABASE_URL=servers.standby.url,
+        PEPY_RATE_LIMIT_TIERS=f"{api_bench.ADMIT_ALL_TIERS},{PROBE_TIER}:{PROBE_PER_MINUTE}:{PROBE_BURST}",
+    )
+    one_slice = slicer(base, random.Random("primary stopped"), args, folder)
+    slices, probe = [], []
+    try:
+        one_slice()
+        slices += [("idle", one_slice()) for _ in range(args.idle_slices)]
+        servers.primary.stop()
+        stopped_at, running = time.monotonic(), threading.Event()
+        running.set()
+        prober = threading.Thread(target=probe_while, args=(base, running, probe))
+        prober.start()
+        try:
+            while time.monotonic() - stopped_at < args.outage_seconds:
+                slices.append(("down", one_slice()))
+        finally:
+            running.clear()
+            prober.join()
+            servers.primary.start()
+            pin_primary(servers, args)
+        outage = time.monotonic() - stopped_at
+        slices += [("back", one_slice()) for _ in range(args.idle_slices)]
+    finally:
+        api_bench.stop(server)
+    for phase_name, result in slices:
+        print(
+            f"  {phase_name:<10}{result['rps']:>8.0f} req/s  p50 {result['p50']:>7.2f} ms  p99 {result['p99']:>8.2f} ms"
+            f"  errors {result['non_2xx'] + result['socket_errors']:>4}",
+            flush=True,
+        )
+    down = [result for phase_name, result in slices if phase_name == "down"]
+    refill = math.ceil(outage / 60 * PROBE_PER_MINUTE)
+    return {
+        "idle p99": statistics.median(result["p99"] for phase_name, result in slices if phase_name == "idle"),
+        "down p99": statistics.median(result["p99"] for result in down),
+        "worst p99": max(result["p99"] for result in down),
+        "down rps": statistics.median(result["rps"] for result in down),
+        "errors": sum(result["non_2xx"] + result["socket_errors"] for result in down),
+        "probe sent": len(probe),
+        "probe admitted": probe.count(200),
+        "probe refused": probe.count(429),
+        "probe bound": default_workers() * (PROBE_BURST + refill),
+    }
+
+
 def main(argv: list[str] | None = None) -> None:
     """Start the servers, load the serving database, measure each configuration, print a table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -192,13 +321,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--idle-slices", type=int, default=4)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--compare", action="store_true", help="measure every configuration, not the recommended one")
+    parser.add_argument(
+        "--split-cores", action="store_true", help="the primary and the import on one core, the rest on the other"
+    )
+    parser.add_argument("--outage-seconds", type=int, default=60, help="how long the primary is stopped")
     args = parser.parse_args(argv)
     args.scale = import_bench.calibrate_version_scale(args.import_projects, args.import_version_rows)
     names = list(CONFIGURATIONS) if args.compare else ["recommended"]
     print("machine: 2 cores, 24 GB, shared with other work: compare figures of one run, not across sessions")
+    if args.split_cores:
+        os.sched_setaffinity(0, SERVING_CORES)
     with tempfile.TemporaryDirectory(prefix="pepy-bench-replica-") as folder:
         servers = ReplicatedPostgres(Path(folder))
         primary, _ = servers.start()
+        pin_primary(servers, args)
         try:
             migrate.upgrade(primary)
             end = datetime.now(UTC).date() - timedelta(days=len(names) + 1)
@@ -210,6 +346,8 @@ def main(argv: list[str] | None = None) -> None:
                 day = end + timedelta(days=n + 1)
                 print(f"{name}: {CONFIGURATIONS[name]}, importing {day} ({args.import_projects} projects) twice")
                 results[name] = run_configuration(name, servers, day, args, Path(folder))
+            print(f"the primary stopped for {args.outage_seconds} s under load (recommended configuration)")
+            down = primary_stopped(servers, args, Path(folder))
         finally:
             servers.stop()
     print(f"\n{'configuration':<34}{'idle p99':>10}{'import p99':>12}{'worst':>8}{'req/s':>8}{'errors':>8}", end="")
@@ -223,6 +361,13 @@ def main(argv: list[str] | None = None) -> None:
         "\np99 in ms: idle and during the imports, medians of the slices; worst: the slowest slice's p99 while "
         "importing; req/s: the median slice while importing; errors: answers not 2xx or 3xx and socket errors; "
         "cancelled: reads the standby cancelled (idle slices included); lag: the largest replay lag seen, in seconds"
+    )
+    print(
+        f"\nprimary stopped {args.outage_seconds} s: idle p99 {down['idle p99']:.1f} ms, p99 while down "
+        f"{down['down p99']:.1f} ms (median slice; worst {down['worst p99']:.1f}), {down['down rps']:.0f} req/s, "
+        f"errors {down['errors']}; one client sent {down['probe sent']} requests while it was down: "
+        f"{down['probe admitted']} admitted, {down['probe refused']} refused (at most {down['probe bound']}: "
+        f"a burst of {PROBE_BURST} and {PROBE_PER_MINUTE}/minute per process)"
     )
 
 

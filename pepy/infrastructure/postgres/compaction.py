@@ -15,7 +15,7 @@ from typing import Any
 
 from psycopg2 import sql
 
-from pepy.domain.downloads import CompactedMonth
+from pepy.domain.downloads import CompactedMonth, next_month
 from pepy.infrastructure.postgres.pool import ConnectionPool
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ def lock_month_for_writing(cur, month: date, lock_day: Callable[[Any, date], Non
     """Take, until the transaction ends, the locks of every import that writes the month's rows (a day's import also
     writes the next day's row, so the day before the month's too), in day order: whatever holds several of them
     takes them this way, so that none of them can deadlock on another."""
-    following = (month + timedelta(days=32)).replace(day=1)
+    following = next_month(month)
     for n in range((following - month).days + 1):
         lock_day(cur, month - timedelta(days=1) + timedelta(days=n))
 
@@ -52,7 +52,7 @@ def compact_month(pool: ConnectionPool, month: date, lock_day: Callable[[Any, da
     """Rewrite one month's partition in project order, in one transaction: all of it, or nothing. `lock_day(cur,
     day)` takes the lock of whatever writes a day's rows (repository.lock_day_for_writing)."""
     started = time.monotonic()
-    following = (month + timedelta(days=32)).replace(day=1)
+    following = next_month(month)
     final = f"project_days_{month:%Y%m}"
     new = f"{final}_compact"
     ident, literal = sql.Identifier, sql.Literal

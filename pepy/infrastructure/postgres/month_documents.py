@@ -14,10 +14,10 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
-from pepy.domain.downloads import DocumentedMonth
+from pepy.domain.downloads import DocumentedMonth, next_month
 from pepy.infrastructure.postgres.compaction import lock_month_for_writing
 from pepy.infrastructure.postgres.pool import ConnectionPool
 
@@ -87,7 +87,7 @@ def document_months(
 
 def _document(pool: ConnectionPool, month: date, lock_day: Callable[[Any, date], None]) -> DocumentedMonth | None:
     started = time.monotonic()
-    following = (month + timedelta(days=32)).replace(day=1)
+    following = next_month(month)
     with pool.connection() as conn, conn.cursor() as cur:
         cur.execute("SET LOCAL work_mem = '512MB'")
         lock_month_for_writing(cur, month, lock_day)

@@ -12,7 +12,7 @@ import psycopg2
 import psycopg2.errors
 from psycopg2 import sql
 
-from pepy.domain.downloads import Breakdown, CompactedMonth, DayRow, DocumentedMonth
+from pepy.domain.downloads import Breakdown, CompactedMonth, DayRow, DocumentedMonth, next_month
 from pepy.domain.errors import InvalidImport
 from pepy.domain.model import PROJECT_NAME_MAX_LENGTH, Downloads, ProjectName
 from pepy.domain.ports import DownloadsRepository
@@ -249,7 +249,7 @@ class PostgresDownloadsRepository(DownloadsRepository):
     def _ensure_month_partition(self, day: date) -> None:
         # Created in a transaction of its own, so the import's long transaction holds no lock on the parent.
         first = day.replace(day=1)
-        following = (first + timedelta(days=32)).replace(day=1)
+        following = next_month(first)
         with self._pool.connection() as conn, conn.cursor() as cur:
             cur.execute(
                 sql.SQL(
