@@ -135,3 +135,21 @@ def test_an_import_of_the_month_waits_for_its_rewrite_and_neither_fails(containe
     assert outcome["imported"].rows_written > 0
     # The import committed after the rewrite: October is out of order again, and out of the table.
     assert compacted(db) == {}
+
+
+def test_indexes_built_once_fill_their_leaf_pages(container, db):
+    import_days(container, OCTOBER + NOVEMBER)
+    container.repository().compact_months(date(2026, 12, 1), limit=5)
+    day = f"{OCTOBER[0]:%Y%m%d}"
+
+    tables = f"'version_downloads_{day}', 'category_downloads_{day}', 'project_days_202610'"
+    options = dict(
+        fetch_all(
+            db,
+            f"""SELECT i.relname, i.reloptions FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+                WHERE x.indrelid::regclass::text IN ({tables})""",
+        )
+    )
+
+    assert len(options) == 4, options
+    assert all(reloptions == ["fillfactor=100"] for reloptions in options.values()), options

@@ -1,9 +1,14 @@
-"""Prepared statements on real PostgreSQL: prepared once per connection, found again, and bounded in number."""
+"""Prepared statements on real PostgreSQL: prepared once per connection, found again, and bounded in number; the
+reads that use them."""
 
 import pytest
 
+from pepy.domain.downloads import Breakdown
+from pepy.domain.read_models import CategoryDay
 from pepy.infrastructure.postgres.pool import ConnectionPool
 from pepy.infrastructure.postgres.prepared import PreparedStatements
+from pepy.infrastructure.postgres.read_store import PostgresProjectReadStore
+from tests.integration.test_repository import DAY, FIRST, run_import
 
 DOUBLE = "SELECT $1 * 2, $2 || '!'"
 
@@ -72,3 +77,22 @@ def test_a_new_server_connection_gets_the_statement_prepared_anew(pool):
         assert conn.info.backend_pid != first_backend
         statements.execute(cur, DOUBLE, ("int", "text"), (3, "c"))
         assert cur.fetchone() == (6, "c!")
+
+
+def test_the_breakdowns_read_is_prepared_once_per_window_and_reads_the_stored_categories(container, db):
+    run_import(container, FIRST)
+    read_pool = ConnectionPool(db, max_connections=1, autocommit=True)
+    store = PostgresProjectReadStore(read_pool, container.ledger())
+    try:
+        for _ in range(3):
+            found = store.category_days("flask", Breakdown.SYSTEM, DAY, DAY, None, any_category=True)
+            assert found.rows == [CategoryDay(DAY, "Linux", 4), CategoryDay(DAY, None, 3)]
+        assert store.category_days("flask", Breakdown.SYSTEM, DAY, DAY, "linux", any_category=False).rows == [
+            CategoryDay(DAY, "Linux", 4)
+        ]
+        assert store.category_days("nobody", Breakdown.SYSTEM, DAY, DAY, None, any_category=True) is None
+        with read_pool.connection() as conn, conn.cursor() as cur:
+            cur.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%categories_json%'")
+            assert cur.fetchone() == (1,)
+    finally:
+        read_pool.close()
