@@ -41,7 +41,7 @@ import psycopg2
 from pepy.domain.access import hash_secret
 from pepy.infrastructure.api.server import default_workers
 from pepy.infrastructure.bench import api_bench, import_bench
-from pepy.infrastructure.bench.wrk import run_wrk
+from pepy.infrastructure.bench.wrk import merged_percentile, run_wrk
 from pepy.infrastructure.postgres import migrate
 from pepy.infrastructure.postgres.access import PostgresApiKeyRepository
 from pepy.infrastructure.postgres.embedded import free_port
@@ -221,9 +221,12 @@ def run_configuration(name: str, servers: ReplicatedPostgres, day, args, folder:
             flush=True,
         )
     busy = [result for phase_name, result, _ in slices if phase_name != "idle"]
+    idle = [result for phase_name, result, _ in slices if phase_name == "idle"]
     return {
-        "idle p99": statistics.median(result["p99"] for phase_name, result, _ in slices if phase_name == "idle"),
+        "idle p99": statistics.median(result["p99"] for result in idle),
         "import p99": statistics.median(result["p99"] for result in busy),
+        "pooled idle p99": merged_percentile(idle, 99),
+        "pooled import p99": merged_percentile(busy, 99),
         "worst p99": max(result["p99"] for result in busy),
         "import rps": statistics.median(result["rps"] for result in busy),
         "errors": sum(result["non_2xx"] + result["socket_errors"] for _, result, _ in slices),
@@ -295,10 +298,13 @@ def primary_stopped(servers: ReplicatedPostgres, args, folder: Path) -> dict:
             flush=True,
         )
     down = [result for phase_name, result in slices if phase_name == "down"]
+    idle = [result for phase_name, result in slices if phase_name == "idle"]
     refill = math.ceil(outage / 60 * PROBE_PER_MINUTE)
     return {
-        "idle p99": statistics.median(result["p99"] for phase_name, result in slices if phase_name == "idle"),
+        "idle p99": statistics.median(result["p99"] for result in idle),
         "down p99": statistics.median(result["p99"] for result in down),
+        "pooled idle p99": merged_percentile(idle, 99),
+        "pooled down p99": merged_percentile(down, 99),
         "worst p99": max(result["p99"] for result in down),
         "down rps": statistics.median(result["rps"] for result in down),
         "errors": sum(result["non_2xx"] + result["socket_errors"] for result in down),
@@ -350,21 +356,24 @@ def main(argv: list[str] | None = None) -> None:
             down = primary_stopped(servers, args, Path(folder))
         finally:
             servers.stop()
-    print(f"\n{'configuration':<34}{'idle p99':>10}{'import p99':>12}{'worst':>8}{'req/s':>8}{'errors':>8}", end="")
-    print(f"{'cancelled':>11}{'lag s':>7}")
+    print(f"\n{'configuration':<34}{'idle p99':>10}{'import p99':>12}{'worst':>8}{'pooled':>16}{'req/s':>8}", end="")
+    print(f"{'errors':>8}{'cancelled':>11}{'lag s':>7}")
     for name, r in results.items():
+        pooled = f"{r['pooled idle p99']:.1f} -> {r['pooled import p99']:.1f}"
         print(
-            f"{name:<34}{r['idle p99']:>10.1f}{r['import p99']:>12.1f}{r['worst p99']:>8.1f}{r['import rps']:>8.0f}"
-            f"{r['errors']:>8}{r['cancelled']:>11}{r['lag']:>7.1f}"
+            f"{name:<34}{r['idle p99']:>10.1f}{r['import p99']:>12.1f}{r['worst p99']:>8.1f}{pooled:>16}"
+            f"{r['import rps']:>8.0f}{r['errors']:>8}{r['cancelled']:>11}{r['lag']:>7.1f}"
         )
     print(
         "\np99 in ms: idle and during the imports, medians of the slices; worst: the slowest slice's p99 while "
-        "importing; req/s: the median slice while importing; errors: answers not 2xx or 3xx and socket errors; "
-        "cancelled: reads the standby cancelled (idle slices included); lag: the largest replay lag seen, in seconds"
+        "importing; pooled: the p99 of all the idle slices' requests, and of all those while importing; req/s: the "
+        "median slice while importing; errors: answers not 2xx or 3xx and socket errors; cancelled: reads the "
+        "standby cancelled (idle slices included); lag: the largest replay lag seen, in seconds"
     )
     print(
         f"\nprimary stopped {args.outage_seconds} s: idle p99 {down['idle p99']:.1f} ms, p99 while down "
-        f"{down['down p99']:.1f} ms (median slice; worst {down['worst p99']:.1f}), {down['down rps']:.0f} req/s, "
+        f"{down['down p99']:.1f} ms (median slice; worst {down['worst p99']:.1f}; of all requests "
+        f"{down['pooled idle p99']:.1f} -> {down['pooled down p99']:.1f}), {down['down rps']:.0f} req/s, "
         f"errors {down['errors']}; one client sent {down['probe sent']} requests while it was down: "
         f"{down['probe admitted']} admitted, {down['probe refused']} refused (at most {down['probe bound']}: "
         f"a burst of {PROBE_BURST} and {PROBE_PER_MINUTE}/minute per process)"

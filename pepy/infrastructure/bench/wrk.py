@@ -21,7 +21,14 @@ request = function()
   local forwarded = "198.18." .. math.floor(client / 250) .. "." .. (client % 250 + 1)
   return wrk.format("GET", paths[(counter % #paths) + 1], {["X-Forwarded-For"] = forwarded{KEY}})
 end
+done = function(summary, latency, requests)
+  io.write("quantiles")
+  for i = 1, QUANTILES do io.write(" ", latency:percentile(100 * i / QUANTILES)) end
+  io.write("\\n")
+end
 """
+# Each run also prints its latency at every 0.1% of its requests, so that runs can be pooled (merged_percentile).
+QUANTILES = 1000
 _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
 
 
@@ -38,7 +45,8 @@ def run_wrk(
     also the CPU per request (µs) of the app, PostgreSQL and the machine."""
     script = folder / "paths.lua"
     script.write_text(
-        _LUA.replace("{CLIENTS}", str(CLIENTS))
+        _LUA.replace("QUANTILES", str(QUANTILES))
+        .replace("{CLIENTS}", str(CLIENTS))
         .replace("{PATHS}", "{" + ",".join(json.dumps(p) for p in paths) + "}")
         .replace("{KEY}", f', ["X-API-Key"] = "{key}"' if key else "")
     )
@@ -51,8 +59,10 @@ def run_wrk(
         check=True,
     ).stdout
     result = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))}
+    result["requests"] = int(re.search(r"(\d+) requests in", output).group(1))
+    result["quantiles_ms"] = [float(v) / 1000 for v in re.search(r"^quantiles (.*)$", output, re.M).group(1).split()]
     if cpu:
-        result |= cpu.per_request_us(int(re.search(r"(\d+) requests in", output).group(1)))
+        result |= cpu.per_request_us(result["requests"])
     for percentile in ("50", "99"):
         value, unit = re.search(rf"\s{percentile}%\s+([\d.]+)(us|ms|s)\b", output).groups()
         result[f"p{percentile}"] = float(value) * _UNITS[unit]
@@ -61,3 +71,15 @@ def run_wrk(
     failed = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
     result["socket_errors"] = sum(map(int, failed.groups())) if failed else 0
     return result
+
+
+def merged_percentile(results: list[dict], percentile: float) -> float:
+    """The latency (ms) under which `percentile` % of all the runs' requests were answered, each run's share of
+    requests spread evenly over its quantiles."""
+    weighted = sorted((value, result["requests"] / QUANTILES) for result in results for value in result["quantiles_ms"])
+    wanted, seen = sum(result["requests"] for result in results) * percentile / 100, 0.0
+    for value, weight in weighted:
+        seen += weight
+        if seen >= wanted:
+            return value
+    return weighted[-1][0]
