@@ -89,6 +89,26 @@ def test_importing_the_same_day_twice_gives_an_identical_database(container, db)
     assert snapshot(db) == once
 
 
+def test_a_days_detail_rows_are_written_frozen_and_every_character_survives_the_copy(container, db):
+    odd = "tab\there, back\\slash, line\nbreak, \\N"
+    run_import(container, {DAY: day_rows("requests", {"2.31.0": (10, 8, 6)}, installer={odd: (2, 2), None: (1, 1)})})
+    conn = psycopg2.connect(db)
+    with conn, conn.cursor() as cur:
+        cur.execute(
+            "SELECT relname, relpages, relallvisible FROM pg_class WHERE relname IN (%s, %s) ORDER BY 1",
+            (f"category_downloads_{DAY:%Y%m%d}", f"version_downloads_{DAY:%Y%m%d}"),
+        )
+        pages = cur.fetchall()
+    conn.close()
+    # All-visible at once (COPY ... FREEZE), where rows an INSERT wrote wait for a vacuum.
+    assert [(name[:8], relpages, relallvisible) for name, relpages, relallvisible in pages] == [
+        ("category", 1, 1),
+        ("version_", 1, 1),
+    ]
+    assert ("requests", DAY, "installer", odd, 2, 2) in snapshot(db)["categories"]
+    assert ("requests", DAY, "installer", None, 1, 1) in snapshot(db)["categories"]
+
+
 def test_a_changed_reimport_replaces_the_day_and_moves_totals_by_the_difference(container, db):
     run_import(container, FIRST)
     run_import(container, {NEXT: day_rows("requests", {"2.31.0": (100, 100, 0)})}, day=NEXT)

@@ -6,7 +6,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import psycopg2
 import psycopg2.errors
@@ -20,6 +20,7 @@ from pepy.domain.rankings import Ranking, RankingsBuilt
 from pepy.infrastructure.postgres import compaction, day_documents, month_documents, recent_days
 from pepy.infrastructure.postgres import rankings as ranking_sql
 from pepy.infrastructure.postgres.copy import CopyStream, copy_line
+from pepy.infrastructure.postgres.day_partitions import DayPartition
 from pepy.infrastructure.postgres.pool import ConnectionPool
 
 log = logging.getLogger(__name__)
@@ -56,21 +57,22 @@ ORDER BY s.name
 ON CONFLICT DO NOTHING
 """
 
-_FILL_VERSIONS = """
-INSERT INTO {table} (project_id, day, version, downloads, non_mirror_downloads, pip_downloads, ci_downloads)
-SELECT p.id, %(day)s, coalesce(s.category, ''), s.downloads, s.non_mirror_downloads, s.pip_downloads, s.ci_downloads
-FROM staged_rows s JOIN projects p ON p.name = s.project
-WHERE s.breakdown = 'version'
-ORDER BY p.id
-"""
-
-_FILL_CATEGORIES = """
-INSERT INTO {table} (project_id, day, breakdown, category, downloads, non_mirror_downloads)
-SELECT p.id, %(day)s, s.breakdown::breakdown, s.category, s.downloads, s.non_mirror_downloads
-FROM staged_rows s JOIN projects p ON p.name = s.project
-WHERE s.breakdown <> 'version'
-ORDER BY p.id
-"""
+# A day partition's columns, and the query of its rows in project order (by COPY, which takes no parameters).
+_VERSION_ROWS = (
+    "project_id, day, version, downloads, non_mirror_downloads, pip_downloads, ci_downloads",
+    """SELECT p.id, {day}, coalesce(s.category, ''), s.downloads, s.non_mirror_downloads, s.pip_downloads,
+              s.ci_downloads
+       FROM staged_rows s JOIN projects p ON p.name = s.project
+       WHERE s.breakdown = 'version'
+       ORDER BY p.id""",
+)
+_CATEGORY_ROWS = (
+    "project_id, day, breakdown, category, downloads, non_mirror_downloads",
+    """SELECT p.id, {day}, s.breakdown::breakdown, s.category, s.downloads, s.non_mirror_downloads
+       FROM staged_rows s JOIN projects p ON p.name = s.project
+       WHERE s.breakdown <> 'version'
+       ORDER BY p.id""",
+)
 
 # Both days' partitions are read in their unique index's (project_id, version) order and paired by a merge join
 # in one pass. Left to itself, the planner (with no statistics yet on the new partition) takes a nested loop of
@@ -149,11 +151,6 @@ def lock_day_for_writing(cur, day: date) -> None:
     )
 
 
-def day_partition(table: str, day: date) -> str:
-    """The name of a daily partition."""
-    return f"{table}_{day:%Y%m%d}"
-
-
 class PostgresDownloadsRepository(DownloadsRepository):
     """DownloadsRepository on PostgreSQL; see the README's storage design."""
 
@@ -188,10 +185,10 @@ class PostgresDownloadsRepository(DownloadsRepository):
             cur.execute(_INSERT_PROJECTS)
             phase.done("projects", cur.rowcount)
 
-            versions = self._build_partition(cur, "version_downloads", day, _FILL_VERSIONS, "project_id, version")
+            versions = DayPartition.build(cur, "version_downloads", day, _VERSION_ROWS, "project_id, version")
             phase.done("version_downloads", versions.rows)
-            categories = self._build_partition(
-                cur, "category_downloads", day, _FILL_CATEGORIES, "project_id, breakdown, category"
+            categories = DayPartition.build(
+                cur, "category_downloads", day, _CATEGORY_ROWS, "project_id, breakdown, category"
             )
             phase.done("category_downloads", categories.rows)
             replace_days = sql.SQL(_REPLACE_PROJECT_DAYS).format(
@@ -220,32 +217,6 @@ class PostgresDownloadsRepository(DownloadsRepository):
         phase.done("committed", written)
         self._analyze(versions.final, categories.final)
         return written
-
-    def _build_partition(self, cur, table: str, day: date, fill: str, key: str) -> _DayPartition:
-        partition = _DayPartition(table, day)
-        cur.execute(
-            sql.SQL(
-                "CREATE TABLE {new} (LIKE {table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS, "
-                "CHECK (day >= {day} AND day < {next}))"
-            ).format(
-                new=sql.Identifier(partition.new),
-                table=sql.Identifier(table),
-                day=sql.Literal(day),
-                next=sql.Literal(day + timedelta(days=1)),
-            )
-        )
-        cur.execute(sql.SQL(fill).format(table=sql.Identifier(partition.new)), {"day": day})
-        partition.rows = cur.rowcount
-        # Built once over rows no import changes again (a re-import builds a new partition): full leaf pages, not 90%.
-        try:
-            cur.execute(
-                sql.SQL(
-                    "CREATE UNIQUE INDEX {index} ON {new} ({key}) NULLS NOT DISTINCT WITH (fillfactor = 100)"
-                ).format(index=sql.Identifier(partition.new_index), new=sql.Identifier(partition.new), key=sql.SQL(key))
-            )
-        except psycopg2.errors.UniqueViolation as error:
-            raise InvalidImport(f"The source gave duplicate rows for {table}: {error.diag.message_detail}") from error
-        return partition
 
     def _ensure_month_partition(self, day: date) -> None:
         # Created in a transaction of its own, so the import's long transaction holds no lock on the parent.
@@ -372,29 +343,3 @@ class _PhaseLog:
             extra={"day": self._day, "phase": phase, "rows": rows, "seconds": round(now - self._last, 3)},
         )
         self._last = now
-
-
-class _DayPartition:
-    """A day's partition built aside under a temporary name, then swapped in for the old one."""
-
-    def __init__(self, table: str, day: date):
-        self.table = table
-        self.day = day
-        self.final = day_partition(table, day)
-        self.new = f"{self.final}_new"
-        self.new_index = f"{self.final}_key_new"
-        self.rows = 0
-
-    def swap_in(self, cur) -> None:
-        ident = sql.Identifier
-        cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(ident(self.final)))
-        cur.execute(sql.SQL("ALTER TABLE {} RENAME TO {}").format(ident(self.new), ident(self.final)))
-        cur.execute(sql.SQL("ALTER INDEX {} RENAME TO {}").format(ident(self.new_index), ident(f"{self.final}_key")))
-        cur.execute(
-            sql.SQL("ALTER TABLE {table} ATTACH PARTITION {part} FOR VALUES FROM ({a}) TO ({b})").format(
-                table=ident(self.table),
-                part=ident(self.final),
-                a=sql.Literal(self.day),
-                b=sql.Literal(self.day + timedelta(days=1)),
-            )
-        )
