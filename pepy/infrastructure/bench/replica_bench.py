@@ -184,9 +184,9 @@ def pin_primary(servers: ReplicatedPostgres, args) -> None:
         pin_tree(int((servers.primary.data / "postmaster.pid").read_text().split()[0]), PRIMARY_CORES)
 
 
-def import_twice(url: str, day, args, done: threading.Event, phase: list[str]) -> None:
+def import_twice(url: str, day, args, done: threading.Event, phase: list[str], wal: list[int]) -> None:
     """Import the day, then import it again, through the real loader (on the primary's core with --split-cores);
-    `phase` says which is running."""
+    `phase` says which is running, and `wal` gets the WAL bytes each wrote."""
     if args.split_cores:
         os.sched_setaffinity(0, PRIMARY_CORES)
     pool = ConnectionPool(url, max_connections=2)
@@ -195,7 +195,9 @@ def import_twice(url: str, day, args, done: threading.Event, phase: list[str]) -
         for name in ("import", "re-import"):
             phase[0] = name
             ledger.record_start(day, "bench")
+            before = import_bench.wal_position(pool)
             repository.replace_day(day, "bench", import_bench.day_rows(args.import_projects, args.scale), 0)
+            wal.append(import_bench.wal_position(pool) - before)
     finally:
         pool.close()
         done.set()
@@ -222,8 +224,8 @@ def run_configuration(name: str, servers: ReplicatedPostgres, day, args, folder:
         sampler.take()
         for _ in range(args.idle_slices):
             slices.append(("idle", one_slice(), sampler.take()))
-        done, phase = threading.Event(), ["import"]
-        importer = threading.Thread(target=import_twice, args=(servers.primary.url, day, args, done, phase))
+        done, phase, wal = threading.Event(), ["import"], []
+        importer = threading.Thread(target=import_twice, args=(servers.primary.url, day, args, done, phase, wal))
         importer.start()
         while not done.is_set():
             running = phase[0]
@@ -247,6 +249,7 @@ def run_configuration(name: str, servers: ReplicatedPostgres, day, args, folder:
         "errors": sum(errors(result) for _, result, _ in slices),
         "cancelled": cancelled,
         "lag": max(lag_s for _, _, (lag_s, _) in slices),
+        "wal": wal,
     }
 
 
@@ -362,18 +365,20 @@ def main(argv: list[str] | None = None) -> None:
         finally:
             servers.stop()
     print(f"\n{'configuration':<34}{'idle p99':>10}{'import p99':>12}{'worst':>8}{'pooled':>16}{'req/s':>8}", end="")
-    print(f"{'errors':>8}{'cancelled':>11}{'lag s':>7}")
+    print(f"{'errors':>8}{'cancelled':>11}{'lag s':>7}{'WAL MB':>14}")
     for name, r in results.items():
         pooled = f"{r['pooled idle p99']:.1f} -> {r['pooled busy p99']:.1f}"
         print(
             f"{name:<34}{r['idle p99']:>10.1f}{r['busy p99']:>12.1f}{r['worst p99']:>8.1f}{pooled:>16}"
             f"{r['busy rps']:>8.0f}{r['errors']:>8}{r['cancelled']:>11}{r['lag']:>7.1f}"
+            f"{' + '.join(f'{size / 2**20:.0f}' for size in r['wal']):>14}"
         )
     print(
         "\np99 in ms: idle and during the imports, medians of the slices; worst: the slowest slice's p99 while "
         "importing; pooled: the p99 of all the idle slices' requests, and of all those while importing; req/s: the "
         "median slice while importing; errors: answers not 2xx or 3xx and socket errors; cancelled: reads the "
-        "standby cancelled (idle slices included); lag: the largest replay lag seen, in seconds"
+        "standby cancelled (idle slices included); lag: the largest replay lag seen, in seconds; WAL: what the import "
+        "and the re-import wrote"
     )
     print(
         f"\nprimary stopped {args.outage_seconds} s: idle p99 {down['idle p99']:.1f} ms, p99 while down "

@@ -22,6 +22,12 @@ PRIMARY_SETTINGS = {
     "max_wal_senders": "4",
     "max_replication_slots": "4",
     "synchronous_commit": "on",
+    # The WAL settings of pepy's primary in production (ansible's pepy.conf.j2), since what a day's import writes
+    # is what a standby replays: checkpoints spread over an import rather than one a GB (after each, a page's
+    # first change writes the whole page), and those full pages compressed.
+    "max_wal_size": "4GB",
+    "checkpoint_timeout": "15min",
+    "wal_compression": "zstd",
 }
 # What the README recommends for a standby pepy reads from (see its runbook, "Add a replica"), measured by
 # `make bench-replica`.
