@@ -26,6 +26,7 @@ import contextlib
 import math
 import os
 import random
+import re
 import statistics
 import tempfile
 import threading
@@ -163,13 +164,39 @@ def conflicts(url: str, after_pepy: bool = False) -> int:
     return found
 
 
+def process_stats() -> dict[int, list[str]]:
+    """Every process's /proc/<pid>/stat fields after its name: [0] its state, [1] its parent, [11] and [12] its
+    user and system CPU in clock ticks."""
+    stats = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            stats[int(stat.parent.name)] = stat.read_text().rsplit(")", 1)[1].split()
+    return stats
+
+
+def postmaster_pid(server) -> int:
+    """The process id of a running EmbeddedPostgres's postmaster."""
+    return int((server.data / "postmaster.pid").read_text().split()[0])
+
+
+def replay_cpu_seconds(servers: ReplicatedPostgres) -> float:
+    """The CPU time the standby's recovery has taken since it started: its startup process, which replays, and
+    its WAL receiver."""
+    postmaster = str(postmaster_pid(servers.standby))
+    ticks = 0
+    for pid, fields in process_stats().items():
+        if fields[1] == postmaster:
+            with contextlib.suppress(OSError):
+                if re.search(rb"startup|walreceiver", Path(f"/proc/{pid}/cmdline").read_bytes()):
+                    ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def pin_tree(pid: int, cores: set[int]) -> None:
     """Keep a process and its descendants on `cores` (the processes it starts later inherit them)."""
     children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError):
-            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-            children.setdefault(parent, []).append(int(stat.parent.name))
+    for child, fields in process_stats().items():
+        children.setdefault(int(fields[1]), []).append(child)
     pending = [pid]
     while pending:
         current = pending.pop()
@@ -181,7 +208,7 @@ def pin_tree(pid: int, cores: set[int]) -> None:
 def pin_primary(servers: ReplicatedPostgres, args) -> None:
     """With --split-cores, move the running primary to its own core."""
     if args.split_cores:
-        pin_tree(int((servers.primary.data / "postmaster.pid").read_text().split()[0]), PRIMARY_CORES)
+        pin_tree(postmaster_pid(servers.primary), PRIMARY_CORES)
 
 
 def import_twice(url: str, day, args, done: threading.Event, phase: list[str], wal: list[int]) -> None:
@@ -225,6 +252,7 @@ def run_configuration(name: str, servers: ReplicatedPostgres, day, args, folder:
         for _ in range(args.idle_slices):
             slices.append(("idle", one_slice(), sampler.take()))
         done, phase, wal = threading.Event(), ["import"], []
+        replay_cpu = replay_cpu_seconds(servers)
         importer = threading.Thread(target=import_twice, args=(servers.primary.url, day, args, done, phase, wal))
         importer.start()
         while not done.is_set():
@@ -237,6 +265,7 @@ def run_configuration(name: str, servers: ReplicatedPostgres, day, args, folder:
         while replayed.is_alive():
             slices.append(("replay", one_slice(), sampler.take()))
         replayed.join()
+        replay_cpu = replay_cpu_seconds(servers) - replay_cpu
     finally:
         sampler.stop()
         api_bench.stop(server)
@@ -250,6 +279,7 @@ def run_configuration(name: str, servers: ReplicatedPostgres, day, args, folder:
         "cancelled": cancelled,
         "lag": max(lag_s for _, _, (lag_s, _) in slices),
         "wal": wal,
+        "replay cpu": replay_cpu,
     }
 
 
@@ -365,20 +395,20 @@ def main(argv: list[str] | None = None) -> None:
         finally:
             servers.stop()
     print(f"\n{'configuration':<34}{'idle p99':>10}{'import p99':>12}{'worst':>8}{'pooled':>16}{'req/s':>8}", end="")
-    print(f"{'errors':>8}{'cancelled':>11}{'lag s':>7}{'WAL MB':>14}")
+    print(f"{'errors':>8}{'cancelled':>11}{'lag s':>7}{'WAL MB':>14}{'replay CPU':>12}")
     for name, r in results.items():
         pooled = f"{r['pooled idle p99']:.1f} -> {r['pooled busy p99']:.1f}"
         print(
             f"{name:<34}{r['idle p99']:>10.1f}{r['busy p99']:>12.1f}{r['worst p99']:>8.1f}{pooled:>16}"
             f"{r['busy rps']:>8.0f}{r['errors']:>8}{r['cancelled']:>11}{r['lag']:>7.1f}"
-            f"{' + '.join(f'{size / 2**20:.0f}' for size in r['wal']):>14}"
+            f"{' + '.join(f'{size / 2**20:.0f}' for size in r['wal']):>14}{r['replay cpu']:>10.1f} s"
         )
     print(
         "\np99 in ms: idle and during the imports, medians of the slices; worst: the slowest slice's p99 while "
         "importing; pooled: the p99 of all the idle slices' requests, and of all those while importing; req/s: the "
         "median slice while importing; errors: answers not 2xx or 3xx and socket errors; cancelled: reads the "
         "standby cancelled (idle slices included); lag: the largest replay lag seen, in seconds; WAL: what the import "
-        "and the re-import wrote"
+        "and the re-import wrote; replay CPU: what the standby's startup process and WAL receiver took for both"
     )
     print(
         f"\nprimary stopped {args.outage_seconds} s: idle p99 {down['idle p99']:.1f} ms, p99 while down "
