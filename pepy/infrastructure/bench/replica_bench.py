@@ -22,11 +22,9 @@ small tier got through while every process limited on its own (at most a burst a
 from __future__ import annotations
 
 import argparse
-import contextlib
 import math
 import os
 import random
-import re
 import statistics
 import tempfile
 import threading
@@ -42,6 +40,7 @@ import psycopg2
 from pepy.domain.access import hash_secret
 from pepy.infrastructure.api.server import default_workers
 from pepy.infrastructure.bench import api_bench, import_bench
+from pepy.infrastructure.bench.cpu import children_cpu_seconds, pin_tree
 from pepy.infrastructure.bench.wrk import merged_percentile, run_wrk
 from pepy.infrastructure.postgres import migrate
 from pepy.infrastructure.postgres.access import PostgresApiKeyRepository
@@ -164,16 +163,6 @@ def conflicts(url: str, after_pepy: bool = False) -> int:
     return found
 
 
-def process_stats() -> dict[int, list[str]]:
-    """Every process's /proc/<pid>/stat fields after its name: [0] its state, [1] its parent, [11] and [12] its
-    user and system CPU in clock ticks."""
-    stats = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError):
-            stats[int(stat.parent.name)] = stat.read_text().rsplit(")", 1)[1].split()
-    return stats
-
-
 def postmaster_pid(server) -> int:
     """The process id of a running EmbeddedPostgres's postmaster."""
     return int((server.data / "postmaster.pid").read_text().split()[0])
@@ -182,27 +171,7 @@ def postmaster_pid(server) -> int:
 def replay_cpu_seconds(servers: ReplicatedPostgres) -> float:
     """The CPU time the standby's recovery has taken since it started: its startup process, which replays, and
     its WAL receiver."""
-    postmaster = str(postmaster_pid(servers.standby))
-    ticks = 0
-    for pid, fields in process_stats().items():
-        if fields[1] == postmaster:
-            with contextlib.suppress(OSError):
-                if re.search(rb"startup|walreceiver", Path(f"/proc/{pid}/cmdline").read_bytes()):
-                    ticks += int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
-def pin_tree(pid: int, cores: set[int]) -> None:
-    """Keep a process and its descendants on `cores` (the processes it starts later inherit them)."""
-    children: dict[int, list[int]] = {}
-    for child, fields in process_stats().items():
-        children.setdefault(int(fields[1]), []).append(child)
-    pending = [pid]
-    while pending:
-        current = pending.pop()
-        with contextlib.suppress(ProcessLookupError):
-            os.sched_setaffinity(current, cores)
-        pending += children.get(current, [])
+    return children_cpu_seconds(postmaster_pid(servers.standby), rb"startup|walreceiver")
 
 
 def pin_primary(servers: ReplicatedPostgres, args) -> None:
