@@ -24,6 +24,9 @@ import duckdb
 from pepy.domain.downloads import Breakdown, DayRow
 from pepy.infrastructure.bench.database import bench_database
 from pepy.infrastructure.files.source import FilesSource
+from pepy.infrastructure.postgres import migrate
+from pepy.infrastructure.postgres.embedded import EmbeddedPostgres
+from pepy.infrastructure.postgres.embedded_replication import PRODUCTION_WAL_SETTINGS
 from pepy.infrastructure.postgres.ledger import PostgresImportLedger
 from pepy.infrastructure.postgres.pool import ConnectionPool
 from pepy.infrastructure.postgres.repository import PostgresDownloadsRepository
@@ -213,6 +216,34 @@ def run_loader(projects: int, version_rows: int, runs: int) -> None:
     print(f"peak RSS of the importing process: {peak_rss_mb():.0f} MB (target <= 300 MB)")
 
 
+def run_production_wal(projects: int, version_rows: int) -> None:
+    """The WAL of the next day's import into a database holding the day before, on a throwaway durable server with
+    production's WAL settings, after a checkpoint (production's come every 15 minutes, so between two daily
+    imports): what a standby replays in production, full pages included, which neither the shared server's
+    settings nor the replica harness's servers (which skip full pages) give."""
+    scale = calibrate_version_scale(projects, version_rows)
+    with tempfile.TemporaryDirectory(prefix="pepy-bench-wal-") as folder:
+        server = EmbeddedPostgres(Path(folder), settings={**PRODUCTION_WAL_SETTINGS, "shared_buffers": "1GB"})
+        url = server.start()
+        try:
+            migrate.upgrade(url)
+            pool = ConnectionPool(url, max_connections=2)
+            repository, ledger = PostgresDownloadsRepository(pool), PostgresImportLedger(pool)
+            ledger.record_start(DAY, "bench")
+            repository.replace_day(DAY, "bench", day_rows(projects, scale), 0)
+            with pool.connection() as conn, conn.cursor() as cur:
+                cur.execute("CHECKPOINT")
+            ledger.record_start(NEXT_DAY, "bench")
+            before = wal_position(pool)
+            repository.replace_day(NEXT_DAY, "bench", day_rows(projects, scale), 0)
+            wal = wal_position(pool) - before
+            pool.close()
+        finally:
+            server.stop()
+    settings = ", ".join(f"{name} {value}" for name, value in PRODUCTION_WAL_SETTINGS.items())
+    print(f"WAL of the next day's import with production's settings ({settings}, durable): {wal / 1e6:,.0f} MB")
+
+
 def write_raw_parquet(path: Path, rows: int, projects: int) -> None:
     """`rows` raw download rows of one day in the table's schema, as Parquet, generated inside DuckDB."""
     start = f"{DAY} 00:00:00"
@@ -263,6 +294,7 @@ def main() -> None:
     options = parser.parse_args()
     print("machine: 2 cores, 24 GB (shared and noisy: figures are medians)")
     run_loader(options.projects, options.version_rows, options.runs)
+    run_production_wal(options.projects, options.version_rows)
     print()
     run_files_source(options.raw_rows, options.raw_projects, options.runs)
 

@@ -14,6 +14,10 @@ import psycopg2
 
 from pepy.infrastructure.postgres.embedded import EmbeddedPostgres, EmbeddedPostgresError
 
+# The WAL settings of pepy's primary in production (ansible's pepy.conf.j2), since what a day's import writes is
+# what a standby replays: checkpoints spread over an import rather than one a GB (after each, a page's first change
+# writes the whole page), and those full pages compressed.
+PRODUCTION_WAL_SETTINGS = {"max_wal_size": "4GB", "checkpoint_timeout": "15min", "wal_compression": "zstd"}
 # What a primary needs to stream to a standby (PostgreSQL's defaults, stated so that a changed default cannot break
 # the harness), and commits written out as they happen, since a standby receives only what was: without it (a
 # throwaway server's setting) a commit could wait for the WAL writer's next full page.
@@ -22,12 +26,7 @@ PRIMARY_SETTINGS = {
     "max_wal_senders": "4",
     "max_replication_slots": "4",
     "synchronous_commit": "on",
-    # The WAL settings of pepy's primary in production (ansible's pepy.conf.j2), since what a day's import writes
-    # is what a standby replays: checkpoints spread over an import rather than one a GB (after each, a page's
-    # first change writes the whole page), and those full pages compressed.
-    "max_wal_size": "4GB",
-    "checkpoint_timeout": "15min",
-    "wal_compression": "zstd",
+    **PRODUCTION_WAL_SETTINGS,
 }
 # What the README recommends for a standby pepy reads from (see its runbook, "Add a replica"), measured by
 # `make bench-replica`.
