@@ -8,7 +8,8 @@ PEPY_READ_CONFLICT_RETRIES) it drives wrk in slices of a few seconds over a mix 
 respelled, so that every answer is read from the standby: idle first, then while the primary imports a new
 production-scale day (bench-import's generator) and imports it again (a re-run replaces the day's partitions),
 until the standby has replayed both. It prints each slice, and per configuration the idle and during-import p99,
-the errors, the reads the standby cancelled (pg_stat_database_conflicts) and the largest replay lag.
+the errors, the reads the standby cancelled (pg_stat_database_conflicts), the largest replay lag, the WAL each
+import wrote and the CPU the standby's recovery took to replay them.
 
 With `--split-cores`, the primary and the import run on one core and the standby, the API's server and wrk on the
 other, as on the two hosts of a deployment with a replica: what the imports then cost the reads is the standby's
