@@ -153,6 +153,15 @@ def stored_sizes(pool: ConnectionPool) -> dict[str, int]:
     return sizes
 
 
+def import_generated_day(pool: ConnectionPool, day: date, projects: int, scale: float) -> tuple[int, int]:
+    """Import the generated day through the real loader, its start in the ledger first as the daily import records
+    it; returns the rows written and the WAL the server wrote meanwhile."""
+    PostgresImportLedger(pool).record_start(day, "bench")
+    before = wal_position(pool)
+    written = PostgresDownloadsRepository(pool).replace_day(day, "bench", day_rows(projects, scale), 0)
+    return written, wal_position(pool) - before
+
+
 def run_loader(projects: int, version_rows: int, runs: int) -> None:
     """Import the day, re-import it, and import the next day, `runs` times, each into a new database."""
     scale = calibrate_version_scale(projects, version_rows)
@@ -169,15 +178,13 @@ def run_loader(projects: int, version_rows: int, runs: int) -> None:
     for run in range(runs):
         with bench_database() as url:
             pool = ConnectionPool(url, max_connections=2)
-            repository, ledger = PostgresDownloadsRepository(pool), PostgresImportLedger(pool)
             attempts = (("first", DAY, first_walls), ("re-import", DAY, again_walls), ("new day", NEXT_DAY, warm_walls))
             for attempt, day, walls in attempts:
                 recorder.phases.clear()
-                ledger.record_start(day, "bench")
-                started, wal_before = time.monotonic(), wal_position(pool)
-                written = repository.replace_day(day, "bench", day_rows(projects, scale), 0)
+                started = time.monotonic()
+                written, written_wal = import_generated_day(pool, day, projects, scale)
                 walls.append(time.monotonic() - started)
-                wal.setdefault(attempt, []).append(wal_position(pool) - wal_before)
+                wal.setdefault(attempt, []).append(written_wal)
                 for phase, rows, seconds in recorder.phases:
                     table_rates.setdefault((attempt, phase), []).append((rows, seconds))
                 print(f"run {run + 1} {attempt}: {written:,} rows in {walls[-1]:.1f}s; peak RSS {peak_rss_mb():.0f} MB")
@@ -228,15 +235,10 @@ def run_production_wal(projects: int, version_rows: int) -> None:
         try:
             migrate.upgrade(url)
             pool = ConnectionPool(url, max_connections=2)
-            repository, ledger = PostgresDownloadsRepository(pool), PostgresImportLedger(pool)
-            ledger.record_start(DAY, "bench")
-            repository.replace_day(DAY, "bench", day_rows(projects, scale), 0)
+            import_generated_day(pool, DAY, projects, scale)
             with pool.connection() as conn, conn.cursor() as cur:
                 cur.execute("CHECKPOINT")
-            ledger.record_start(NEXT_DAY, "bench")
-            before = wal_position(pool)
-            repository.replace_day(NEXT_DAY, "bench", day_rows(projects, scale), 0)
-            wal = wal_position(pool) - before
+            _, wal = import_generated_day(pool, NEXT_DAY, projects, scale)
             pool.close()
         finally:
             server.stop()

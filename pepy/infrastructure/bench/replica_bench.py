@@ -47,10 +47,8 @@ from pepy.infrastructure.postgres import migrate
 from pepy.infrastructure.postgres.access import PostgresApiKeyRepository
 from pepy.infrastructure.postgres.embedded import free_port
 from pepy.infrastructure.postgres.embedded_replication import RECOMMENDED_STANDBY_SETTINGS, ReplicatedPostgres
-from pepy.infrastructure.postgres.ledger import PostgresImportLedger
 from pepy.infrastructure.postgres.pool import ConnectionPool
 from pepy.infrastructure.postgres.replication import PostgresReplication
-from pepy.infrastructure.postgres.repository import PostgresDownloadsRepository
 
 # Reads of every kind of table: the day documents (v2), totals (v1, recent), category rows (python_minor) and
 # version rows (v3's summary).
@@ -187,14 +185,10 @@ def import_twice(url: str, day, args, done: threading.Event, phase: list[str], w
     if args.split_cores:
         os.sched_setaffinity(0, PRIMARY_CORES)
     pool = ConnectionPool(url, max_connections=2)
-    repository, ledger = PostgresDownloadsRepository(pool), PostgresImportLedger(pool)
     try:
         for name in ("import", "re-import"):
             phase[0] = name
-            ledger.record_start(day, "bench")
-            before = import_bench.wal_position(pool)
-            repository.replace_day(day, "bench", import_bench.day_rows(args.import_projects, args.scale), 0)
-            wal.append(import_bench.wal_position(pool) - before)
+            wal.append(import_bench.import_generated_day(pool, day, args.import_projects, args.scale)[1])
     finally:
         pool.close()
         done.set()

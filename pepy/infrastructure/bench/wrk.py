@@ -23,7 +23,7 @@ request = function()
 end
 done = function(summary, latency, requests)
   io.write("quantiles")
-  for i = 1, QUANTILES do io.write(" ", latency:percentile(100 * i / QUANTILES)) end
+  for i = 1, {QUANTILES} do io.write(" ", latency:percentile(100 * i / {QUANTILES})) end
   io.write("\\n")
 end
 """
@@ -45,7 +45,7 @@ def run_wrk(
     also the CPU per request (µs) of the app, PostgreSQL and the machine."""
     script = folder / "paths.lua"
     script.write_text(
-        _LUA.replace("QUANTILES", str(QUANTILES))
+        _LUA.replace("{QUANTILES}", str(QUANTILES))
         .replace("{CLIENTS}", str(CLIENTS))
         .replace("{PATHS}", "{" + ",".join(json.dumps(p) for p in paths) + "}")
         .replace("{KEY}", f', ["X-API-Key"] = "{key}"' if key else "")
