@@ -24,6 +24,7 @@ ALL = [
     "0010.project-recent-days",
     "0011.day-category-documents",
     "0012.month-version-documents",
+    "0013.interleaved-recent-days",
 ]
 EXPECTED = {
     "projects",
@@ -134,8 +135,7 @@ def test_the_day_documents_migration_fills_every_stored_day_from_its_versions(se
         ]
         # Each project's ring of the 30 days ending on the last stored day; older days are not in it.
         cur.execute(
-            """SELECT p.name, p.total_downloads, p.total_non_mirror_downloads, r.days, r.downloads,
-                      r.non_mirror_downloads
+            """SELECT p.name, p.total_downloads, p.total_non_mirror_downloads, r.slots
                FROM projects p JOIN project_recent_days r ON r.project_id = p.id ORDER BY p.name"""
         )
         rings = {name: RecentDays(*ring) for name, *ring in cur.fetchall()}

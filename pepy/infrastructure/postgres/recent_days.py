@@ -1,11 +1,12 @@
-"""Each project's last RECENT_DAYS days of totals in one row (migration 0010), written by the import of a day in
-the same transaction as the day, and read by key.
+"""Each project's last RECENT_DAYS days of totals in one row (migrations 0010 and 0013), written by the import of a
+day in the same transaction as the day, and read by key.
 
 v1, the badges, pypistats' recent and v3's summary ask only for windows of at most 30 days ending on the last
-imported day. The row is a ring: slot `(day - EPOCH) mod RECENT_DAYS` holds the newest day imported into it, with
-that day's downloads with mirrors and without. A day's slot then tells its downloads: the day itself, its
-figures; an older day, none (an import writes every project it has, and zeros for one it no longer has); a newer
-day, unknown: the ring no longer holds it, and the read goes to project_days.
+imported day. The row is a ring of RECENT_DAYS slots of three numbers each: slot `(day - EPOCH) mod RECENT_DAYS`
+holds the newest day imported into it (as days since EPOCH), with that day's downloads with mirrors and without.
+A day's slot then tells its downloads: the day itself, its figures; an older day, none (an import writes every
+project it has, and zeros for one it no longer has); a newer day, unknown: the ring no longer holds it, and the
+read goes to project_days.
 """
 
 from __future__ import annotations
@@ -21,27 +22,21 @@ _ONE_DAY = timedelta(days=1)
 
 
 # Run by the import once the day's rows are written, over `day_changes`: every project the day has, or had before
-# this import, with zeros for one it no longer has. A slot holding a newer day keeps it (a backfill of an old day
-# changes nothing here).
-def _ring_holding(fill: str, value: str) -> str:
-    """SQL of a new row's ring: `fill` in every slot but the day's, which holds `value`."""
-    return f"array_fill({fill}, ARRAY[%(slot)s - 1]) || {value} || array_fill({fill}, ARRAY[%(ring)s - %(slot)s])"
-
-
-WRITE = f"""
-INSERT INTO project_recent_days AS r (project_id, days, downloads, non_mirror_downloads)
-SELECT project_id, {_ring_holding("%(epoch)s::date", "%(day)s::date")}, {_ring_holding("0::bigint", "downloads")},
-       {_ring_holding("0::bigint", "non_mirror_downloads")}
+# this import, with zeros for one it no longer has. A new project's ring holds the day in its slot and zeros
+# elsewhere (EPOCH, no downloads); a known one's slot is overwritten unless it holds a newer day (a backfill of an
+# old day changes nothing here). The slot's three numbers are adjacent, so an update logs only them (0013).
+WRITE = """
+INSERT INTO project_recent_days AS r (project_id, slots)
+SELECT project_id, array_fill(0::bigint, ARRAY[%(before)s]) || ARRAY[%(day_number)s, downloads, non_mirror_downloads]
+                   || array_fill(0::bigint, ARRAY[%(after)s])
 FROM day_changes
 ORDER BY project_id
-ON CONFLICT (project_id) DO UPDATE SET days[%(slot)s] = %(day)s,
-                                       downloads[%(slot)s] = excluded.downloads[%(slot)s],
-                                       non_mirror_downloads[%(slot)s] = excluded.non_mirror_downloads[%(slot)s]
-WHERE r.days[%(slot)s] <= %(day)s
+ON CONFLICT (project_id) DO UPDATE SET slots[%(first)s:%(last)s] = excluded.slots[%(first)s:%(last)s]
+WHERE r.slots[%(first)s] <= %(day_number)s
 """
 
 READ = """
-SELECT p.total_downloads, p.total_non_mirror_downloads, r.days, r.downloads, r.non_mirror_downloads
+SELECT p.total_downloads, p.total_non_mirror_downloads, r.slots
 FROM projects p LEFT JOIN project_recent_days r ON r.project_id = p.id
 WHERE p.name = $1
 """
@@ -49,8 +44,15 @@ WHERE p.name = $1
 
 def write_parameters(day: date) -> dict:
     """The parameters of WRITE for a day's import."""
+    slot = slot_of(day)
     # PostgreSQL's arrays count from 1.
-    return {"day": day, "epoch": EPOCH, "ring": RECENT_DAYS, "slot": slot_of(day) + 1}
+    return {
+        "day_number": (day - EPOCH).days,
+        "before": 3 * slot,
+        "after": 3 * (RECENT_DAYS - slot - 1),
+        "first": 3 * slot + 1,
+        "last": 3 * slot + 3,
+    }
 
 
 def slot_of(day: date) -> int:
@@ -60,31 +62,31 @@ def slot_of(day: date) -> int:
 
 @dataclass(frozen=True)
 class RecentDays:
-    """A project's all-time totals and its ring of recent days (None: no ring yet, as for a project known only
-    from a totals file)."""
+    """A project's all-time totals and its ring of recent days: RECENT_DAYS slots of (day as days since EPOCH,
+    downloads, non-mirror downloads), or None when it has no ring yet, as for a project known only from a totals
+    file."""
 
     total_downloads: int
     total_non_mirror_downloads: int
-    days: list[date] | None
-    downloads: list[int] | None
-    non_mirror_downloads: list[int] | None
+    slots: list[int] | None
 
     def day_totals(self, start: date, end: date) -> list[DayTotal] | None:
         """The days from start to end that have downloads, or None if the ring does not hold every one of them."""
-        if self.days is None:
+        if self.slots is None:
             return None
-        days, downloads, non_mirror = self.days, self.downloads, self.non_mirror_downloads
+        slots = self.slots
         found = []
-        day, slot = start, slot_of(start)
+        day, number, at = start, (start - EPOCH).days, 3 * slot_of(start)
         while day <= end:
-            held = days[slot]
-            if held != day:
-                if held > day:
+            held = slots[at]
+            if held != number:
+                if held > number:
                     return None
-            elif downloads[slot]:
-                found.append(DayTotal(day, downloads[slot], non_mirror[slot]))
+            elif slots[at + 1]:
+                found.append(DayTotal(day, slots[at + 1], slots[at + 2]))
             day += _ONE_DAY
-            slot = slot + 1 if slot < RECENT_DAYS - 1 else 0
+            number += 1
+            at = at + 3 if at < 3 * (RECENT_DAYS - 1) else 0
         return found
 
     def sums(self, start: date, end: date) -> WindowSums | None:
