@@ -9,7 +9,8 @@ respelled, so that every answer is read from the standby: idle first, then while
 production-scale day (bench-import's generator) and imports it again (a re-run replaces the day's partitions),
 until the standby has replayed both. It prints each slice, and per configuration the idle and during-import p99,
 the errors, the reads the standby cancelled (pg_stat_database_conflicts), the largest replay lag, the WAL each
-import wrote and the CPU the standby's recovery took to replay them.
+import wrote, the CPU the standby's recovery took to replay them, and what the standby's readers were doing
+(running, or the wait they were in), idle and while importing.
 
 With `--split-cores`, the primary and the import run on one core and the standby, the API's server and wrk on the
 other, as on the two hosts of a deployment with a replica: what the imports then cost the reads is the standby's
@@ -42,13 +43,13 @@ from pepy.domain.access import hash_secret
 from pepy.infrastructure.api.server import default_workers
 from pepy.infrastructure.bench import api_bench, import_bench
 from pepy.infrastructure.bench.cpu import children_cpu_seconds, pin_tree
+from pepy.infrastructure.bench.standby_sampling import LagSampler, ReaderWaits, shares
 from pepy.infrastructure.bench.wrk import merged_percentile, run_wrk
 from pepy.infrastructure.postgres import migrate
 from pepy.infrastructure.postgres.access import PostgresApiKeyRepository
 from pepy.infrastructure.postgres.embedded import free_port
 from pepy.infrastructure.postgres.embedded_replication import RECOMMENDED_STANDBY_SETTINGS, ReplicatedPostgres
 from pepy.infrastructure.postgres.pool import ConnectionPool
-from pepy.infrastructure.postgres.replication import PostgresReplication
 
 # Reads of every kind of table: the day documents (v2), totals (v1, recent), category rows (python_minor) and
 # version rows (v3's summary).
@@ -79,33 +80,6 @@ _CONFLICTS = """
 SELECT confl_tablespace + confl_lock + confl_snapshot + confl_bufferpin + confl_deadlock
 FROM pg_stat_database_conflicts WHERE datname = current_database()
 """
-
-
-class LagSampler:
-    """The standby's largest replay lag (seconds, bytes) since the last `take`, sampled twice a second."""
-
-    def __init__(self, url: str):
-        self._pool = ConnectionPool(url, max_connections=1, autocommit=True)
-        self._replication = PostgresReplication(self._pool)
-        self._largest = (0.0, 0)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-        self._thread.start()
-
-    def _sample(self) -> None:
-        while not self._stop.wait(0.5):
-            lag = self._replication.lag()
-            self._largest = (max(self._largest[0], lag.seconds), max(self._largest[1], lag.bytes))
-
-    def take(self) -> tuple[float, int]:
-        """The largest lag since the last call."""
-        largest, self._largest = self._largest, (0.0, 0)
-        return largest
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join()
-        self._pool.close()
 
 
 def slicer(base: str, rng: random.Random, args, folder: Path) -> Callable[[], dict]:
@@ -207,7 +181,7 @@ def run_configuration(name: str, servers: ReplicatedPostgres, day, args, folder:
         PEPY_READ_CONFLICT_RETRIES=str(retries),
     )
     one_slice = slicer(base, random.Random(name), args, folder)
-    sampler = LagSampler(servers.standby.url)
+    sampler, waits = LagSampler(servers.standby.url).start(), ReaderWaits(servers.standby.url).start()
     slices = []
     cancelled = conflicts(servers.standby.url)
     try:
@@ -215,6 +189,7 @@ def run_configuration(name: str, servers: ReplicatedPostgres, day, args, folder:
         sampler.take()
         for _ in range(args.idle_slices):
             slices.append(("idle", one_slice(), sampler.take()))
+        idle_waits = waits.take()
         done, phase, wal = threading.Event(), ["import"], []
         replay_cpu = replay_cpu_seconds(servers)
         importer = threading.Thread(target=import_twice, args=(servers.primary.url, day, args, done, phase, wal))
@@ -230,8 +205,10 @@ def run_configuration(name: str, servers: ReplicatedPostgres, day, args, folder:
             slices.append(("replay", one_slice(), sampler.take()))
         replayed.join()
         replay_cpu = replay_cpu_seconds(servers) - replay_cpu
+        busy_waits = waits.take()
     finally:
         sampler.stop()
+        waits.stop()
         api_bench.stop(server)
     cancelled = conflicts(servers.standby.url, after_pepy=True) - cancelled
     for phase_name, result, (lag_s, lag_bytes) in slices:
@@ -244,6 +221,8 @@ def run_configuration(name: str, servers: ReplicatedPostgres, day, args, folder:
         "lag": max(lag_s for _, _, (lag_s, _) in slices),
         "wal": wal,
         "replay cpu": replay_cpu,
+        "idle waits": idle_waits,
+        "busy waits": busy_waits,
     }
 
 
@@ -374,6 +353,9 @@ def main(argv: list[str] | None = None) -> None:
         "standby cancelled (idle slices included); lag: the largest replay lag seen, in seconds; WAL: what the import "
         "and the re-import wrote; replay CPU: what the standby's startup process and WAL receiver took for both"
     )
+    print("\nthe standby's readers, sampled every 20 ms while running a statement: idle -> while importing")
+    for name, r in results.items():
+        print(f"{name:<34}{shares(r['idle waits'])} -> {shares(r['busy waits'])}")
     print(
         f"\nprimary stopped {args.outage_seconds} s: idle p99 {down['idle p99']:.1f} ms, p99 while down "
         f"{down['busy p99']:.1f} ms (median slice; worst {down['worst p99']:.1f}; of all requests "
