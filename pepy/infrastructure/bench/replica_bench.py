@@ -187,6 +187,7 @@ def run_configuration(name: str, servers: ReplicatedPostgres, day, args, folder:
     try:
         one_slice()
         sampler.take()
+        waits.take()
         for _ in range(args.idle_slices):
             slices.append(("idle", one_slice(), sampler.take()))
         idle_waits = waits.take()
