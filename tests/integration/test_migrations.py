@@ -149,3 +149,44 @@ def test_the_day_documents_migration_fills_every_stored_day_from_its_versions(se
     assert rings["flask"].day_totals(last - timedelta(days=29), last) == [DayTotal(date(2026, 11, 19), 7, 7)]
     assert rings["flask"].day_totals(last - timedelta(days=30), last) is None
     reset_schema(server_url, schema, create=False)
+
+
+def test_the_ring_migration_rolls_back_to_three_arrays_holding_the_same_days(server_url):
+    schema = "pepy_migration_ring_test"
+    reset_schema(server_url, schema)
+    url = with_search_path(server_url, schema)
+    migrate.upgrade(url)
+    # The 19th and the 20th in their slots (16 and 17 of 0..29), every other slot empty.
+    ring = [0] * 90
+    ring[48:54] = [
+        (date(2026, 11, 19) - date(1970, 1, 1)).days,
+        15,
+        13,
+        (date(2026, 11, 20) - date(1970, 1, 1)).days,
+        6,
+        5,
+    ]
+    conn = psycopg2.connect(url)
+    with conn, conn.cursor() as cur:
+        cur.execute("INSERT INTO projects (name) VALUES ('requests')")
+        cur.execute("INSERT INTO project_recent_days VALUES (1, %s)", (ring,))
+    conn.close()
+    backend = get_backend(url)
+    migrations = read_migrations(str(migrate.MIGRATIONS))
+    with backend.lock():
+        backend.rollback_migrations(backend.to_rollback(migrations)[:1])
+    conn = psycopg2.connect(url)
+    with conn, conn.cursor() as cur:
+        cur.execute(
+            "SELECT days[17:18], downloads[17:18], non_mirror_downloads[17:18], days[1] FROM project_recent_days"
+        )
+        assert cur.fetchone() == ([date(2026, 11, 19), date(2026, 11, 20)], [15, 6], [13, 5], date(1970, 1, 1))
+    conn.close()
+    # And forward again: the same slots.
+    assert migrate.upgrade(url) == ALL[-1:]
+    conn = psycopg2.connect(url)
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT slots FROM project_recent_days")
+        assert cur.fetchone() == (ring,)
+    conn.close()
+    reset_schema(server_url, schema)
