@@ -6,7 +6,7 @@ import random
 from datetime import date, timedelta
 
 from pepy.domain.read_models import DayTotal, WindowSums
-from pepy.infrastructure.postgres.recent_days import EPOCH, RECENT_DAYS, RecentDays
+from pepy.infrastructure.postgres.recent_days import EPOCH, RECENT_DAYS, SLOT_WIDTH, RecentDays
 from tests.conftest import fetch_all
 from tests.fakes import day_rows
 
@@ -74,9 +74,9 @@ def test_the_ring_agrees_with_project_days_whatever_the_order_of_imports(contain
     # Each slot holds the newest day imported into it: a backfill of an older day never overwrote it.
     stored = stored_days(db)
     for name, ring in rings(db).items():
-        assert len(ring.slots) == 3 * RECENT_DAYS
+        assert len(ring.slots) == SLOT_WIDTH * RECENT_DAYS
         for slot in range(RECENT_DAYS):
-            held = ring.slots[3 * slot]
+            held = ring.slots[SLOT_WIDTH * slot]
             assert held == 0 or held % RECENT_DAYS == slot
             assert all((d.day - EPOCH).days <= held for d in stored[name] if (d.day - EPOCH).days % RECENT_DAYS == slot)
 

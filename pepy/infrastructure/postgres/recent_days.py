@@ -17,6 +17,8 @@ from datetime import date, timedelta
 from pepy.domain.read_models import DayTotal, WindowSums
 
 RECENT_DAYS = 30
+# The numbers of a slot: its day (days since EPOCH), downloads with mirrors, without.
+SLOT_WIDTH = 3
 EPOCH = date(1970, 1, 1)
 _ONE_DAY = timedelta(days=1)
 
@@ -48,10 +50,10 @@ def write_parameters(day: date) -> dict:
     # PostgreSQL's arrays count from 1.
     return {
         "day_number": (day - EPOCH).days,
-        "before": 3 * slot,
-        "after": 3 * (RECENT_DAYS - slot - 1),
-        "first": 3 * slot + 1,
-        "last": 3 * slot + 3,
+        "before": SLOT_WIDTH * slot,
+        "after": SLOT_WIDTH * (RECENT_DAYS - slot - 1),
+        "first": SLOT_WIDTH * slot + 1,
+        "last": SLOT_WIDTH * (slot + 1),
     }
 
 
@@ -76,7 +78,7 @@ class RecentDays:
             return None
         slots = self.slots
         found = []
-        day, number, at = start, (start - EPOCH).days, 3 * slot_of(start)
+        day, number, at = start, (start - EPOCH).days, SLOT_WIDTH * slot_of(start)
         while day <= end:
             held = slots[at]
             if held != number:
@@ -86,7 +88,7 @@ class RecentDays:
                 found.append(DayTotal(day, slots[at + 1], slots[at + 2]))
             day += _ONE_DAY
             number += 1
-            at = at + 3 if at < 3 * (RECENT_DAYS - 1) else 0
+            at = at + SLOT_WIDTH if at < SLOT_WIDTH * (RECENT_DAYS - 1) else 0
         return found
 
     def sums(self, start: date, end: date) -> WindowSums | None:
