@@ -107,6 +107,17 @@ def wait_for(condition, seconds: float, what: str):
     return result
 
 
+def test_the_server_runs_what_waits_for_the_answer_to_have_gone_the_log_line_and_the_metrics(database_url, tmp_path):
+    log = tmp_path / "server.log"
+    with log.open("w") as stderr, live_server.api_server(database_url, tmp_path, stderr=stderr) as server:
+        port = urlsplit(server.base).port
+        for _ in range(3):
+            assert get(port, "/api/v1/projects/nothing-here").status == 404
+        wait_for(lambda: log.read_text().count("GET /api/v1/projects/nothing-here 404") == 3, 10, "no log lines")
+        counted = 'pepy_http_requests_total{method="GET",route="/api/v1/projects/<name:name>",status="404"} 3.0'
+        wait_for(lambda: counted in get(port, "/metrics").body.decode(), 10, "requests not counted")
+
+
 def both_workers(server) -> set[int]:
     """The two workers' process ids, once both are running."""
     return wait_for(lambda: len(workers := worker_pids(server.pid)) == 2 and workers, 30, "no workers")

@@ -9,6 +9,7 @@ replica's lag from the read database.
 from __future__ import annotations
 
 import calendar
+import functools
 import glob
 import logging
 import os
@@ -39,6 +40,7 @@ from pepy.application.queries.operations import (
 from pepy.domain.errors import DatabaseTimeout, DatabaseUnavailable
 from pepy.domain.ports import Now
 from pepy.domain.read_models import LedgerSummary, ReplicaLag
+from pepy.infrastructure.api.after_response import after_response
 from pepy.infrastructure.api.errors import json_error
 from pepy.infrastructure.container import Container
 from pepy.infrastructure.rate_limits import RateLimitEvents, SettledRateLimiter
@@ -196,15 +198,19 @@ class RequestMetrics:
         )
 
     def finish(self, response: Response) -> Response:
-        """Count the request and record its latency."""
+        """Count the request and record its latency, once its answer has gone."""
         route = request.url_rule.rule if request.url_rule is not None else UNMATCHED_ROUTE
         method = request.method if request.method in METHODS else OTHER_METHOD
         labels = (method, route, str(response.status_code))
-        self.requests.labels(*labels).inc()
         started = g.pop("pepy_request_started", None)
-        if started is not None:
-            self.latency.labels(*labels).observe(time.perf_counter() - started)
+        seconds = None if started is None else time.perf_counter() - started
+        after_response(functools.partial(self._record, labels, seconds))
         return response
+
+    def _record(self, labels: tuple[str, str, str], seconds: float | None) -> None:
+        self.requests.labels(*labels).inc()
+        if seconds is not None:
+            self.latency.labels(*labels).observe(seconds)
 
 
 class RateLimitMetrics(RateLimitEvents):

@@ -16,6 +16,11 @@ With `--split-cores`, the primary and the import run on one core and the standby
 other, as on the two hosts of a deployment with a replica: what the imports then cost the reads is the standby's
 replay and its conflicts, not a share of the same cores.
 
+With `--paced 0.5`, every slice after each part's first offers half the rate the first one reached at saturation,
+from connections that each wait a random while between requests: the p99 of a server with capacity to spare,
+which an import's replay on the same cores then costs a share of that spare, rather than the length of a queue
+that any CPU taken from the server lengthens.
+
 Then, with the recommended configuration, it stops the primary for a minute under the same load: the reads' p99
 and errors while it is down, against idle slices just before, and how many requests one client with a key of a
 small tier got through while every process limited on its own (at most a burst and its rate's refill from each).
@@ -84,12 +89,23 @@ FROM pg_stat_database_conflicts WHERE datname = current_database()
 
 def slicer(base: str, rng: random.Random, args, folder: Path) -> Callable[[], dict]:
     """A function that drives one slice of the load and returns wrk's figures: the mix of endpoints over Zipf-drawn
-    names, each spelled anew, so that every answer is read from the database."""
+    names, each spelled anew, so that every answer is read from the database.
+
+    Its first slice runs at saturation. With `args.paced`, the others offer that fraction of the first one's rate
+    (a little less: each connection also waits for its answers), so that they measure the latency of a server
+    with capacity to spare rather than the length of its queue."""
     names = api_bench.zipf_names(args.projects, 20_000, rng)
+    think_ms = []
 
     def one_slice() -> dict:
         paths = [ENDPOINTS[n % len(ENDPOINTS)].format(api_bench.respelled(p, rng)) for n, p in enumerate(names)]
-        return run_wrk(base, paths, args.slice_seconds, args.connections, folder)
+        result = run_wrk(
+            base, paths, args.slice_seconds, args.connections, folder, think_ms=think_ms[0] if think_ms else 0.0
+        )
+        if args.paced and not think_ms:
+            think_ms.append(1000 * args.connections / (args.paced * result["rps"]))
+            print(f"  saturated at {result['rps']:.0f} req/s: paced at {args.paced:.0%} of it", flush=True)
+        return result
 
     return one_slice
 
@@ -313,7 +329,12 @@ def main(argv: list[str] | None = None) -> None:
         "--split-cores", action="store_true", help="the primary and the import on one core, the rest on the other"
     )
     parser.add_argument("--outage-seconds", type=int, default=60, help="how long the primary is stopped")
+    parser.add_argument(
+        "--paced", type=float, default=0.0, help="offer this fraction of the saturated rate (0: saturate, the default)"
+    )
     args = parser.parse_args(argv)
+    if not 0 <= args.paced <= 1:
+        parser.error(f"--paced must be a fraction from 0 to 1, not {args.paced}")
     args.scale = import_bench.calibrate_version_scale(args.import_projects, args.import_version_rows)
     names = list(CONFIGURATIONS) if args.compare else ["recommended"]
     print("machine: 2 cores, 24 GB, shared with other work: compare figures of one run, not across sessions")

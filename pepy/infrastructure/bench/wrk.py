@@ -21,12 +21,15 @@ request = function()
   local forwarded = "198.18." .. math.floor(client / 250) .. "." .. (client % 250 + 1)
   return wrk.format("GET", paths[(counter % #paths) + 1], {["X-Forwarded-For"] = forwarded{KEY}})
 end
-done = function(summary, latency, requests)
+{DELAY}done = function(summary, latency, requests)
   io.write("quantiles")
   for i = 1, {QUANTILES} do io.write(" ", latency:percentile(100 * i / {QUANTILES})) end
   io.write("\\n")
 end
 """
+# With a think time, each connection waits a random while before each request (exponentially distributed: many
+# such clients together arrive as independent ones do), as a population of clients below the server's capacity.
+_DELAY = "delay = function() return -math.log(1 - math.random()) * {THINK_MS} end\n"
 # Each run also prints its latency at every 0.1% of its requests, so that runs can be pooled (merged_percentile).
 QUANTILES = 1000
 _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
@@ -40,15 +43,18 @@ def run_wrk(
     folder: Path,
     key: str = "",
     cpu: CpuSplit | None = None,
+    think_ms: float = 0.0,
 ) -> dict:
     """Requests per second and latency percentiles (ms) of one wrk run; `key` is sent as X-API-Key; with `cpu`,
-    also the CPU per request (µs) of the app, PostgreSQL and the machine."""
+    also the CPU per request (µs) of the app, PostgreSQL and the machine; with `think_ms`, each connection waits
+    that long on average before each request, rather than sending the next as soon as an answer comes."""
     script = folder / "paths.lua"
     script.write_text(
         _LUA.replace("{QUANTILES}", str(QUANTILES))
         .replace("{CLIENTS}", str(CLIENTS))
         .replace("{PATHS}", "{" + ",".join(json.dumps(p) for p in paths) + "}")
         .replace("{KEY}", f', ["X-API-Key"] = "{key}"' if key else "")
+        .replace("{DELAY}", _DELAY.replace("{THINK_MS}", f"{think_ms:.3f}") if think_ms else "")
     )
     if cpu:
         cpu.start()
