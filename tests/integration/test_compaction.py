@@ -9,6 +9,8 @@ import psycopg2
 import pytest
 
 from pepy.application.commands import CompactMonths, CompactMonthsHandler, ImportRange
+from pepy.infrastructure.postgres.prepared import in_range
+from pepy.infrastructure.postgres.read_store import OVERALL_POINTS
 from tests.conftest import TODAY, fetch_all
 from tests.fakes import RowsSource, day_rows
 from tests.integration.test_repository import run_import, snapshot, use_source
@@ -153,3 +155,33 @@ def test_indexes_built_once_fill_their_leaf_pages(container, db):
 
     assert len(options) == 4, options
     assert all(reloptions == ["fillfactor=100"] for reloptions in options.values()), options
+
+
+def scans_of_project_days(plan: dict) -> list[dict]:
+    found = [plan] if plan.get("Relation Name", "").startswith("project_days") else []
+    return found + [scan for child in plan.get("Plans", []) for scan in scans_of_project_days(child)]
+
+
+def test_a_projects_days_are_read_from_the_key_alone_once_imported_and_after_a_rewrite(container, db):
+    import_days(container, OCTOBER + NOVEMBER)
+    statement = in_range(OVERALL_POINTS[None], OCTOBER[0], NOVEMBER[-1])
+
+    def scans() -> list[dict]:
+        conn = psycopg2.connect(db)
+        with conn, conn.cursor() as cur:
+            # The tables are a few rows: left to itself the planner would read them whole.
+            cur.execute("SET enable_seqscan = off; SET enable_bitmapscan = off")
+            cur.execute(f"PREPARE overall (text) AS {statement}")
+            cur.execute("EXECUTE overall ('numpy')")
+            points = cur.fetchone()[0]
+            cur.execute("EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE overall ('numpy')")
+            plan = cur.fetchone()[0][0]["Plan"]
+        conn.close()
+        assert points.count('"category":"with_mirrors"') == len(OCTOBER + NOVEMBER)
+        return scans_of_project_days(plan)
+
+    # Each import vacuumed its month: every block all-visible, no row fetched from the table.
+    assert [(s["Node Type"], s["Heap Fetches"]) for s in scans()] == [("Index Only Scan", 0)] * 2
+    # A rewritten month's key carries the totals too (its blocks become all-visible when autovacuum comes).
+    container.repository().compact_months(date(2026, 12, 1), limit=5)
+    assert {s["Node Type"] for s in scans()} == {"Index Only Scan"}

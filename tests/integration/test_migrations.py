@@ -25,6 +25,7 @@ ALL = [
     "0011.day-category-documents",
     "0012.month-version-documents",
     "0013.interleaved-recent-days",
+    "0014.project-days-covering-key",
 ]
 EXPECTED = {
     "projects",
@@ -174,7 +175,9 @@ def test_the_ring_migration_rolls_back_to_three_arrays_holding_the_same_days(ser
     backend = get_backend(url)
     migrations = read_migrations(str(migrate.MIGRATIONS))
     with backend.lock():
-        backend.rollback_migrations(backend.to_rollback(migrations)[:1])
+        backend.rollback_migrations(
+            backend.to_rollback(migrations)[: len(ALL) - ALL.index("0013.interleaved-recent-days")]
+        )
     conn = psycopg2.connect(url)
     with conn, conn.cursor() as cur:
         cur.execute(
@@ -183,7 +186,7 @@ def test_the_ring_migration_rolls_back_to_three_arrays_holding_the_same_days(ser
         assert cur.fetchone() == ([date(2026, 11, 19), date(2026, 11, 20)], [15, 6], [13, 5], date(1970, 1, 1))
     conn.close()
     # And forward again: the same slots.
-    assert migrate.upgrade(url) == ALL[-1:]
+    assert migrate.upgrade(url) == ALL[ALL.index("0013.interleaved-recent-days") :]
     conn = psycopg2.connect(url)
     with conn, conn.cursor() as cur:
         cur.execute("SELECT slots FROM project_recent_days")

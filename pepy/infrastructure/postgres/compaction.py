@@ -82,7 +82,10 @@ def compact_month(pool: ConnectionPool, month: date, lock_day: Callable[[Any, da
         # The parent's indexes, built once over the ordered rows; ATTACH adopts them rather than building its own.
         # Their leaves are filled: a finished month's days are rarely written again, and then it is rewritten.
         cur.execute(
-            sql.SQL("ALTER TABLE {} ADD PRIMARY KEY (project_id, day) WITH (fillfactor = 100)").format(ident(new))
+            sql.SQL(
+                "ALTER TABLE {} ADD PRIMARY KEY (project_id, day) INCLUDE (downloads, non_mirror_downloads) "
+                "WITH (fillfactor = 100)"
+            ).format(ident(new))
         )
         cur.execute(sql.SQL("CREATE INDEX ON {} (day) WITH (fillfactor = 100)").format(ident(new)))
         # The swap locks the parent, which queues every read behind it: if it cannot have it soon, the next run

@@ -66,7 +66,7 @@ WHERE p.name = $1 ORDER BY d.day
 # encoded in Python cost the app more than the whole read cost the server. Each day's points, by `mirrors`:
 _POINT = """'{{"category":"{}","date":"' || d.day::text || '","downloads":' || d.{} || '}}'"""
 _WITH, _WITHOUT = _POINT.format("with_mirrors", "downloads"), _POINT.format("without_mirrors", "non_mirror_downloads")
-_OVERALL_POINTS = {
+OVERALL_POINTS = {
     mirrors: f"""SELECT (SELECT coalesce(string_agg({points}, ',' ORDER BY d.day), '') FROM project_days d
                          WHERE d.project_id = p.id AND d.day BETWEEN $start AND $end AND d.downloads > 0)
                  FROM projects p WHERE p.name = $1"""
@@ -139,7 +139,7 @@ class PostgresProjectReadStore(ProjectReadStore):
     @rerun_if_session_ended
     def overall_points(self, name: str, start: date, end: date, mirrors: bool | None) -> OverallPoints | None:
         with self._pool.connection() as conn, conn.cursor() as cur:
-            self._prepared.execute(cur, in_range(_OVERALL_POINTS[mirrors], start, end), ("text",), (name,))
+            self._prepared.execute(cur, in_range(OVERALL_POINTS[mirrors], start, end), ("text",), (name,))
             row = cur.fetchone()
         return None if row is None else OverallPoints(name, row[0])
 
