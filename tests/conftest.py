@@ -18,9 +18,8 @@ from urllib.parse import quote
 import psycopg2
 import pytest
 from dependency_injector import providers
-from flask.testing import FlaskClient
 
-from pepy.infrastructure.api.app import SyncFlask, create_app
+from pepy.infrastructure.api.app import create_app
 from pepy.infrastructure.container import Container, build_container, close_pools
 from pepy.infrastructure.postgres import migrate
 from pepy.infrastructure.postgres.embedded import EmbeddedPostgres
@@ -143,17 +142,6 @@ def container(settings) -> Container:
     yield container
     close_pools(container)
     container.unwire()
-
-
-class ClosingClient(FlaskClient):
-    """Flask's test client, reading each answer whole and closing it as a WSGI server does: what runs once an
-    answer has gone (its log line, its metrics) has then run when the test looks."""
-
-    def open(self, *args, buffered: bool = True, **kwargs):
-        return super().open(*args, buffered=buffered, **kwargs)
-
-
-SyncFlask.test_client_class = ClosingClient
 
 
 @pytest.fixture

@@ -53,15 +53,6 @@ def test_development_prints_method_path_status_and_milliseconds_for_every_reques
         assert re.fullmatch(rf".* INFO +pepy\.request: GET {re.escape(path)} {status} \d+\.\d ms", line), line
 
 
-def test_the_line_is_written_once_the_answer_has_gone_not_before(api, logs):
-    stream = logs("development")
-    response = create_app(api).test_client().get("/api/v2/projects/nothing-here", buffered=False)
-    assert response.status_code == 404 and response.get_data()
-    assert " pepy.request: " not in stream.getvalue()
-    response.close()
-    assert " pepy.request: GET /api/v2/projects/nothing-here 404 " in stream.getvalue()
-
-
 def test_production_logs_json_fields_without_probes_and_successful_badges(api, logs):
     stream = logs("production")
     api.config.env.override("production")

@@ -107,7 +107,7 @@ def wait_for(condition, seconds: float, what: str):
     return result
 
 
-def test_the_server_runs_what_waits_for_the_answer_to_have_gone_the_log_line_and_the_metrics(database_url, tmp_path):
+def test_under_the_server_every_request_is_logged_and_counted(database_url, tmp_path):
     log = tmp_path / "server.log"
     with log.open("w") as stderr, live_server.api_server(database_url, tmp_path, stderr=stderr) as server:
         port = urlsplit(server.base).port

@@ -24,7 +24,6 @@ from pepy.infrastructure.api import (
     v3,
     views,
 )
-from pepy.infrastructure.api.after_response import run_after_responses
 from pepy.infrastructure.api.json_provider import OrjsonProvider
 from pepy.infrastructure.container import Container
 
@@ -110,5 +109,4 @@ def create_app(container: Container) -> Flask:
     for module in API_MODULES:
         app.register_blueprint(module.blueprint)
     serve_a_trailing_slash(app)
-    run_after_responses(app)
     return app

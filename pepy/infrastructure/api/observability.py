@@ -9,7 +9,6 @@ replica's lag from the read database.
 from __future__ import annotations
 
 import calendar
-import functools
 import glob
 import logging
 import os
@@ -40,7 +39,6 @@ from pepy.application.queries.operations import (
 from pepy.domain.errors import DatabaseTimeout, DatabaseUnavailable
 from pepy.domain.ports import Now
 from pepy.domain.read_models import LedgerSummary, ReplicaLag
-from pepy.infrastructure.api.after_response import after_response
 from pepy.infrastructure.api.errors import json_error
 from pepy.infrastructure.container import Container
 from pepy.infrastructure.rate_limits import RateLimitEvents, SettledRateLimiter
@@ -198,19 +196,15 @@ class RequestMetrics:
         )
 
     def finish(self, response: Response) -> Response:
-        """Count the request and record its latency, once its answer has gone."""
+        """Count the request and record its latency."""
         route = request.url_rule.rule if request.url_rule is not None else UNMATCHED_ROUTE
         method = request.method if request.method in METHODS else OTHER_METHOD
         labels = (method, route, str(response.status_code))
-        started = g.pop("pepy_request_started", None)
-        seconds = None if started is None else time.perf_counter() - started
-        after_response(functools.partial(self._record, labels, seconds))
-        return response
-
-    def _record(self, labels: tuple[str, str, str], seconds: float | None) -> None:
         self.requests.labels(*labels).inc()
-        if seconds is not None:
-            self.latency.labels(*labels).observe(seconds)
+        started = g.pop("pepy_request_started", None)
+        if started is not None:
+            self.latency.labels(*labels).observe(time.perf_counter() - started)
+        return response
 
 
 class RateLimitMetrics(RateLimitEvents):

@@ -7,7 +7,6 @@ probes, and badges answered 2xx or 304.
 
 from __future__ import annotations
 
-import functools
 import logging
 import time
 from urllib.parse import quote
@@ -16,7 +15,6 @@ from dependency_injector.wiring import Provide, inject
 from flask import Blueprint, Response, current_app, g, request
 from flask.blueprints import BlueprintSetupState
 
-from pepy.infrastructure.api.after_response import after_response
 from pepy.infrastructure.container import Container
 
 log = logging.getLogger("pepy.request")
@@ -44,15 +42,14 @@ def start_timer() -> None:
 
 @blueprint.after_app_request
 def log_request(response: Response) -> Response:
-    """Log the request's line once its answer has gone, unless production leaves it out."""
+    """Log the request's line, unless production leaves it out."""
     ms = round((time.perf_counter() - g.request_log_started) * 1000, 1)
     status = response.status_code
     path = uri_as_sent(request.environ)
     if not current_app.extensions["pepy_structured_request_log"]:
-        after_response(functools.partial(log.info, "%s %s %s %s ms", request.method, path, status, ms))
+        log.info("%s %s %s %s ms", request.method, path, status, ms)
     elif not _left_out(request.path, status):
-        fields = {"method": request.method, "path": path, "status": status, "ms": ms}
-        after_response(functools.partial(log.info, "request", extra=fields))
+        log.info("request", extra={"method": request.method, "path": path, "status": status, "ms": ms})
     return response
 
 
