@@ -7,6 +7,7 @@ import random
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import date
 
 import pytest
@@ -31,31 +32,29 @@ def pepy_process(db: str, *args: str) -> subprocess.Popen:
     )
 
 
-def ledger_status(db: str, timeout: float = 30) -> str:
-    """The day's status in the ledger once the killed import's server session has let go of its lock."""
+def day_status_once(db: str, reached: Callable[[str], bool], pause: float, timeout: float = 30) -> str:
+    """The day's status in the ledger, read every `pause` seconds until `reached` says so (or `timeout` passes)."""
     pool = ConnectionPool(db)
+    ledger = PostgresImportLedger(pool)
     deadline = time.monotonic() + timeout
     try:
         while True:
-            status = PostgresImportLedger(pool).entries(DAY, DAY)[DAY].status
-            if status != "running" or time.monotonic() > deadline:
+            status = ledger.entries(DAY, DAY)[DAY].status
+            if reached(status) or time.monotonic() > deadline:
                 return status
-            time.sleep(0.2)
+            time.sleep(pause)
     finally:
         pool.close()
 
 
-def wait_until_importing(db: str, process: subprocess.Popen, timeout: float = 30) -> None:
+def ledger_status(db: str) -> str:
+    """The day's status in the ledger once the killed import's server session has let go of its lock."""
+    return day_status_once(db, lambda status: status != "running", pause=0.2)
+
+
+def wait_until_importing(db: str, process: subprocess.Popen) -> None:
     """Return once the process's import of the day has begun (the ledger says running), or the process has ended."""
-    pool = ConnectionPool(db)
-    deadline = time.monotonic() + timeout
-    try:
-        while process.poll() is None and time.monotonic() < deadline:
-            if PostgresImportLedger(pool).entries(DAY, DAY)[DAY].status == "running":
-                return
-            time.sleep(0.005)
-    finally:
-        pool.close()
+    day_status_once(db, lambda status: status == "running" or process.poll() is not None, pause=0.005)
 
 
 def facts(state: dict) -> dict:

@@ -95,15 +95,14 @@ def slicer(base: str, rng: random.Random, args, folder: Path) -> Callable[[], di
     (a little less: each connection also waits for its answers), so that they measure the latency of a server
     with capacity to spare rather than the length of its queue."""
     names = api_bench.zipf_names(args.projects, 20_000, rng)
-    think_ms = []
+    think_ms = None
 
     def one_slice() -> dict:
+        nonlocal think_ms
         paths = [ENDPOINTS[n % len(ENDPOINTS)].format(api_bench.respelled(p, rng)) for n, p in enumerate(names)]
-        result = run_wrk(
-            base, paths, args.slice_seconds, args.connections, folder, think_ms=think_ms[0] if think_ms else 0.0
-        )
-        if args.paced and not think_ms:
-            think_ms.append(1000 * args.connections / (args.paced * result["rps"]))
+        result = run_wrk(base, paths, args.slice_seconds, args.connections, folder, think_ms=think_ms or 0.0)
+        if args.paced and think_ms is None:
+            think_ms = 1000 * args.connections / (args.paced * result["rps"])
             print(f"  saturated at {result['rps']:.0f} req/s: paced at {args.paced:.0%} of it", flush=True)
         return result
 

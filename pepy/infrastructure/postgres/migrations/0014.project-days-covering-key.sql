@@ -5,7 +5,8 @@
 -- each row was fetched from the table: in the month being imported a project's rows lie one block per day (a
 -- finished month is rewritten in project order), and fetching its 30 cost PostgreSQL more than the rest of
 -- overall's statement. The import vacuums the month after each day so that its blocks are all-visible, which an
--- index-only scan needs. 16 bytes more per row in the key: about 6 MB a production-scale day (README, Performance).
+-- index-only scan needs. 16 bytes more per row in the key: about 7 MB a production-scale day (README, Storage
+-- design).
 ALTER TABLE project_days DROP CONSTRAINT project_days_pkey;
 ALTER TABLE project_days ADD CONSTRAINT project_days_pkey PRIMARY KEY (project_id, day)
     INCLUDE (downloads, non_mirror_downloads);
