@@ -21,6 +21,11 @@ from connections that each wait a random while between requests: the p99 of a se
 which an import's replay on the same cores then costs a share of that spare, rather than the length of a queue
 that any CPU taken from the server lengthens.
 
+With `--replay-apart`, the standby's replay is paused while the primary imports and resumed once both imports are
+done: the slices while importing then measure what the primary's import costs the reads when it shares their
+machine (a standby on a host of its own does not pay it), and the slices while the standby catches up measure its
+replay alone, at full speed (`importing apart` and `replaying apart` in the table).
+
 Then, with the recommended configuration, it stops the primary for a minute under the same load: the reads' p99
 and errors while it is down, against idle slices just before, and how many requests one client with a key of a
 small tier got through while every process limited on its own (at most a burst and its rate's refill from each).
@@ -209,11 +214,15 @@ def run_configuration(name: str, servers: ReplicatedPostgres, day, args, folder:
         done, phase, wal = threading.Event(), ["import"], []
         replay_cpu = replay_cpu_seconds(servers)
         importer = threading.Thread(target=import_twice, args=(servers.primary.url, day, args, done, phase, wal))
+        if args.replay_apart:
+            servers.pause_replay()
         importer.start()
         while not done.is_set():
             running = phase[0]
             slices.append((running, one_slice(), sampler.take()))
         importer.join()
+        if args.replay_apart:
+            servers.resume_replay()
         # The standby may still be replaying the end of the second import.
         replayed = threading.Thread(target=servers.wait_for_replay, args=(600,))
         replayed.start()
@@ -231,15 +240,27 @@ def run_configuration(name: str, servers: ReplicatedPostgres, day, args, folder:
         print(f"{slice_line(phase_name, result)}  lag {lag_s:>5.1f} s {lag_bytes / 2**20:>7.1f} MB", flush=True)
     busy = [result for phase_name, result, _ in slices if phase_name != "idle"]
     idle = [result for phase_name, result, _ in slices if phase_name == "idle"]
-    return busy_against_idle(idle, busy) | {
-        "errors": sum(errors(result) for _, result, _ in slices),
-        "cancelled": cancelled,
-        "lag": max(lag_s for _, _, (lag_s, _) in slices),
-        "wal": wal,
-        "replay cpu": replay_cpu,
-        "idle waits": idle_waits,
-        "busy waits": busy_waits,
-    }
+    apart = {}
+    if args.replay_apart:
+        importing = [result for phase_name, result, _ in slices if phase_name in ("import", "re-import")]
+        replaying = [result for phase_name, result, _ in slices if phase_name == "replay"]
+        apart = {
+            "importing apart": busy_against_idle(idle, importing),
+            "replaying apart": busy_against_idle(idle, replaying),
+        }
+    return (
+        busy_against_idle(idle, busy)
+        | apart
+        | {
+            "errors": sum(errors(result) for _, result, _ in slices),
+            "cancelled": cancelled,
+            "lag": max(lag_s for _, _, (lag_s, _) in slices),
+            "wal": wal,
+            "replay cpu": replay_cpu,
+            "idle waits": idle_waits,
+            "busy waits": busy_waits,
+        }
+    )
 
 
 def probe_while(base: str, running: threading.Event, statuses: list[int]) -> None:
@@ -331,6 +352,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--paced", type=float, default=0.0, help="offer this fraction of the saturated rate (0: saturate, the default)"
     )
+    parser.add_argument(
+        "--replay-apart",
+        action="store_true",
+        help="pause the standby's replay while the primary imports, then let it catch up: each one's cost alone",
+    )
     args = parser.parse_args(argv)
     if not 0 <= args.paced <= 1:
         parser.error(f"--paced must be a fraction from 0 to 1, not {args.paced}")
@@ -367,6 +393,13 @@ def main(argv: list[str] | None = None) -> None:
             f"{r['busy rps']:>8.0f}{r['errors']:>8}{r['cancelled']:>11}{r['lag']:>7.1f}"
             f"{' + '.join(f'{size / 2**20:.0f}' for size in r['wal']):>14}{r['replay cpu']:>10.1f} s"
         )
+        for part in ("importing apart", "replaying apart"):
+            if part in r:
+                a = r[part]
+                print(
+                    f"  {part:<32}{a['idle p99']:>10.1f}{a['busy p99']:>12.1f}{a['worst p99']:>8.1f}"
+                    f"{a['pooled idle p99']:>7.1f} -> {a['pooled busy p99']:.1f}{a['busy rps']:>8.0f}"
+                )
     print(
         "\np99 in ms: idle and during the imports, medians of the slices; worst: the slowest slice's p99 while "
         "importing; pooled: the p99 of all the idle slices' requests, and of all those while importing; req/s: the "
