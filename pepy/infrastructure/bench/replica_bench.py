@@ -37,13 +37,11 @@ import argparse
 import math
 import os
 import random
-import statistics
 import tempfile
 import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -53,23 +51,14 @@ from pepy.domain.access import hash_secret
 from pepy.infrastructure.api.server import default_workers
 from pepy.infrastructure.bench import api_bench, import_bench
 from pepy.infrastructure.bench.cpu import children_cpu_seconds, pin_tree
+from pepy.infrastructure.bench.load_slices import ENDPOINTS, busy_against_idle, errors, slice_line, slicer
 from pepy.infrastructure.bench.standby_sampling import LagSampler, ReaderWaits, shares
-from pepy.infrastructure.bench.wrk import merged_percentile, run_wrk
 from pepy.infrastructure.postgres import migrate
 from pepy.infrastructure.postgres.access import PostgresApiKeyRepository
 from pepy.infrastructure.postgres.embedded import free_port
 from pepy.infrastructure.postgres.embedded_replication import RECOMMENDED_STANDBY_SETTINGS, ReplicatedPostgres
 from pepy.infrastructure.postgres.pool import ConnectionPool
 
-# Reads of every kind of table: the day documents (v2), totals (v1, recent), category rows (python_minor) and
-# version rows (v3's summary).
-ENDPOINTS = (
-    "/api/v2/projects/{}",
-    "/api/v1/projects/{}",
-    "/api/packages/{}/recent",
-    "/api/packages/{}/python_minor",
-    "/api/v3/projects/{}",
-)
 POSTGRES_DEFAULTS = {"hot_standby_feedback": "off", "max_standby_streaming_delay": "30s"}
 # name: (the standby's settings, PEPY_READ_CONFLICT_RETRIES). The first is what the README recommends.
 CONFIGURATIONS = {
@@ -90,54 +79,6 @@ _CONFLICTS = """
 SELECT confl_tablespace + confl_lock + confl_snapshot + confl_bufferpin + confl_deadlock
 FROM pg_stat_database_conflicts WHERE datname = current_database()
 """
-
-
-def slicer(base: str, rng: random.Random, args, folder: Path) -> Callable[[], dict]:
-    """A function that drives one slice of the load and returns wrk's figures: the mix of endpoints over Zipf-drawn
-    names, each spelled anew, so that every answer is read from the database.
-
-    Its first slice runs at saturation. With `args.paced`, the others offer that fraction of the first one's rate
-    (a little less: each connection also waits for its answers), so that they measure the latency of a server
-    with capacity to spare rather than the length of its queue."""
-    names = api_bench.zipf_names(args.projects, 20_000, rng)
-    think_ms = None
-
-    def one_slice() -> dict:
-        nonlocal think_ms
-        paths = [ENDPOINTS[n % len(ENDPOINTS)].format(api_bench.respelled(p, rng)) for n, p in enumerate(names)]
-        result = run_wrk(base, paths, args.slice_seconds, args.connections, folder, think_ms=think_ms or 0.0)
-        if args.paced and think_ms is None:
-            think_ms = 1000 * args.connections / (args.paced * result["rps"])
-            print(f"  saturated at {result['rps']:.0f} req/s: paced at {args.paced:.0%} of it", flush=True)
-        return result
-
-    return one_slice
-
-
-def errors(result: dict) -> int:
-    """A slice's answers that were not 2xx or 3xx, and its socket errors."""
-    return result["non_2xx"] + result["socket_errors"]
-
-
-def slice_line(phase_name: str, result: dict) -> str:
-    """One slice as printed: its phase, throughput, latencies and errors."""
-    return (
-        f"  {phase_name:<10}{result['rps']:>8.0f} req/s  p50 {result['p50']:>7.2f} ms  p99 {result['p99']:>8.2f} ms"
-        f"  errors {errors(result):>4}"
-    )
-
-
-def busy_against_idle(idle: list[dict], busy: list[dict]) -> dict:
-    """The p99 of the idle slices and of the busy ones (the median slice's, and that of all their requests pooled),
-    the worst busy slice's p99, and the busy slices' median throughput."""
-    return {
-        "idle p99": statistics.median(result["p99"] for result in idle),
-        "busy p99": statistics.median(result["p99"] for result in busy),
-        "pooled idle p99": merged_percentile(idle, 99),
-        "pooled busy p99": merged_percentile(busy, 99),
-        "worst p99": max(result["p99"] for result in busy),
-        "busy rps": statistics.median(result["rps"] for result in busy),
-    }
 
 
 def conflicts(url: str, after_pepy: bool = False) -> int:
