@@ -68,3 +68,12 @@ def busy_against_idle(idle: list[dict], busy: list[dict]) -> dict:
         "worst p99": max(result["p99"] for result in busy),
         "busy rps": statistics.median(result["rps"] for result in busy),
     }
+
+
+def p99_columns(figures: dict) -> str:
+    """busy_against_idle's figures as the summary table's columns: idle p99, busy p99, worst, pooled, req/s."""
+    pooled = f"{figures['pooled idle p99']:.1f} -> {figures['pooled busy p99']:.1f}"
+    return (
+        f"{figures['idle p99']:>10.1f}{figures['busy p99']:>12.1f}{figures['worst p99']:>8.1f}{pooled:>16}"
+        f"{figures['busy rps']:>8.0f}"
+    )

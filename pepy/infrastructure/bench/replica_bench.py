@@ -51,7 +51,14 @@ from pepy.domain.access import hash_secret
 from pepy.infrastructure.api.server import default_workers
 from pepy.infrastructure.bench import api_bench, import_bench
 from pepy.infrastructure.bench.cpu import children_cpu_seconds, pin_tree
-from pepy.infrastructure.bench.load_slices import ENDPOINTS, busy_against_idle, errors, slice_line, slicer
+from pepy.infrastructure.bench.load_slices import (
+    ENDPOINTS,
+    busy_against_idle,
+    errors,
+    p99_columns,
+    slice_line,
+    slicer,
+)
 from pepy.infrastructure.bench.standby_sampling import LagSampler, ReaderWaits, shares
 from pepy.infrastructure.postgres import migrate
 from pepy.infrastructure.postgres.access import PostgresApiKeyRepository
@@ -73,6 +80,8 @@ CONFIGURATIONS = {
 PROBE_TIER, PROBE_PER_MINUTE, PROBE_BURST = "probe", 1, 5
 PROBE_SECRET = "pepy_bench-probe-key"
 PROBE_INTERVAL_S = 0.2
+# The phases of import_twice, as each slice taken while it runs is labelled.
+IMPORT_PHASES = ("import", "re-import")
 # --split-cores: the primary's host and the API's.
 PRIMARY_CORES, SERVING_CORES = {1}, {0}
 _CONFLICTS = """
@@ -121,7 +130,7 @@ def import_twice(url: str, day, args, done: threading.Event, phase: list[str], w
         os.sched_setaffinity(0, PRIMARY_CORES)
     pool = ConnectionPool(url, max_connections=2)
     try:
-        for name in ("import", "re-import"):
+        for name in IMPORT_PHASES:
             phase[0] = name
             wal.append(import_bench.import_generated_day(pool, day, args.import_projects, args.scale)[1])
     finally:
@@ -183,7 +192,7 @@ def run_configuration(name: str, servers: ReplicatedPostgres, day, args, folder:
     idle = [result for phase_name, result, _ in slices if phase_name == "idle"]
     apart = {}
     if args.replay_apart:
-        importing = [result for phase_name, result, _ in slices if phase_name in ("import", "re-import")]
+        importing = [result for phase_name, result, _ in slices if phase_name in IMPORT_PHASES]
         replaying = [result for phase_name, result, _ in slices if phase_name == "replay"]
         apart = {
             "importing apart": busy_against_idle(idle, importing),
@@ -328,19 +337,13 @@ def main(argv: list[str] | None = None) -> None:
     print(f"\n{'configuration':<34}{'idle p99':>10}{'import p99':>12}{'worst':>8}{'pooled':>16}{'req/s':>8}", end="")
     print(f"{'errors':>8}{'cancelled':>11}{'lag s':>7}{'WAL MB':>14}{'replay CPU':>12}")
     for name, r in results.items():
-        pooled = f"{r['pooled idle p99']:.1f} -> {r['pooled busy p99']:.1f}"
         print(
-            f"{name:<34}{r['idle p99']:>10.1f}{r['busy p99']:>12.1f}{r['worst p99']:>8.1f}{pooled:>16}"
-            f"{r['busy rps']:>8.0f}{r['errors']:>8}{r['cancelled']:>11}{r['lag']:>7.1f}"
+            f"{name:<34}{p99_columns(r)}{r['errors']:>8}{r['cancelled']:>11}{r['lag']:>7.1f}"
             f"{' + '.join(f'{size / 2**20:.0f}' for size in r['wal']):>14}{r['replay cpu']:>10.1f} s"
         )
         for part in ("importing apart", "replaying apart"):
             if part in r:
-                a = r[part]
-                print(
-                    f"  {part:<32}{a['idle p99']:>10.1f}{a['busy p99']:>12.1f}{a['worst p99']:>8.1f}"
-                    f"{a['pooled idle p99']:>7.1f} -> {a['pooled busy p99']:.1f}{a['busy rps']:>8.0f}"
-                )
+                print(f"  {part:<32}{p99_columns(r[part])}")
     print(
         "\np99 in ms: idle and during the imports, medians of the slices; worst: the slowest slice's p99 while "
         "importing; pooled: the p99 of all the idle slices' requests, and of all those while importing; req/s: the "
