@@ -37,6 +37,7 @@ from pepy.application.commands import CompactMonths, CompactMonthsHandler, Refre
 from pepy.domain.access import hash_secret
 from pepy.domain.downloads import Breakdown, DayRow
 from pepy.infrastructure.api.server import COMMAND
+from pepy.infrastructure.bench import stop_on_sigterm
 from pepy.infrastructure.bench.cpu import CpuSplit
 from pepy.infrastructure.bench.database import LOCAL_SERVER, prepare_database
 from pepy.infrastructure.bench.wrk import run_wrk
@@ -252,6 +253,7 @@ def maintain(url: str) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Load (or reuse) the bench database, then measure each endpoint and print a table of medians."""
+    stop_on_sigterm()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--projects", type=int, default=100_000)
     parser.add_argument("--days", type=int, default=120)

@@ -22,6 +22,7 @@ from pathlib import Path
 import duckdb
 
 from pepy.domain.downloads import Breakdown, DayRow
+from pepy.infrastructure.bench import stop_on_sigterm
 from pepy.infrastructure.bench.database import bench_database
 from pepy.infrastructure.files.source import FilesSource
 from pepy.infrastructure.postgres import migrate
@@ -287,6 +288,7 @@ def run_files_source(rows: int, projects: int, runs: int) -> None:
 
 def main() -> None:
     """Parse the options and run both benchmarks."""
+    stop_on_sigterm()
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--projects", type=int, default=400_000)
     parser.add_argument("--version-rows", type=int, default=3_000_000)

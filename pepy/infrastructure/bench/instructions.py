@@ -26,6 +26,7 @@ from pathlib import Path
 
 import psycopg2
 
+from pepy.infrastructure.bench import stop_on_sigterm
 from pepy.infrastructure.bench.api_bench import ADMIT_ALL_TIERS, DATABASE, ENDPOINTS, respelled, zipf_names
 from pepy.infrastructure.bench.database import LOCAL_SERVER
 
@@ -104,6 +105,7 @@ def count_instructions(endpoint: str, requests: int, url: str, folder: Path) -> 
 
 def main(argv: list[str] | None = None) -> None:
     """Print the instructions per request of each endpoint asked for."""
+    stop_on_sigterm()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=200, help="measured requests per endpoint")
     parser.add_argument(

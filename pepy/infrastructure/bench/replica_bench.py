@@ -49,7 +49,7 @@ import psycopg2
 
 from pepy.domain.access import hash_secret
 from pepy.infrastructure.api.server import default_workers
-from pepy.infrastructure.bench import api_bench, import_bench
+from pepy.infrastructure.bench import api_bench, import_bench, stop_on_sigterm
 from pepy.infrastructure.bench.cpu import children_cpu_seconds, pin_tree
 from pepy.infrastructure.bench.load_slices import (
     ENDPOINTS,
@@ -176,7 +176,10 @@ def run_configuration(name: str, servers: ReplicatedPostgres, day, args, folder:
         # The standby may still be replaying the end of the second import.
         replayed = threading.Thread(target=servers.wait_for_replay, args=(600,))
         replayed.start()
-        while replayed.is_alive():
+        # Apart, the catch-up is what is measured: it gets a slice even when it takes less than one.
+        catching_up = args.replay_apart
+        while replayed.is_alive() or catching_up:
+            catching_up = False
             slices.append(("replay", one_slice(), sampler.take()))
         replayed.join()
         replay_cpu = replay_cpu_seconds(servers) - replay_cpu
@@ -285,6 +288,7 @@ def primary_stopped(servers: ReplicatedPostgres, args, folder: Path) -> dict:
 
 def main(argv: list[str] | None = None) -> None:
     """Start the servers, load the serving database, measure each configuration, print a table."""
+    stop_on_sigterm()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--projects", type=int, default=20_000, help="projects of the serving database")
     parser.add_argument("--days", type=int, default=30, help="days of the serving database")

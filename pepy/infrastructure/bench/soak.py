@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from pepy.infrastructure.api.server import worker_pids
-from pepy.infrastructure.bench import api_bench
+from pepy.infrastructure.bench import api_bench, stop_on_sigterm
 from pepy.infrastructure.bench.database import LOCAL_SERVER, prepare_database
 from pepy.infrastructure.bench.wrk import run_wrk
 from pepy.infrastructure.postgres.ledger import PostgresImportLedger
@@ -62,6 +62,7 @@ def reimport(url: str, day, projects: int, heavy_versions: int, done: dict) -> N
 
 def main() -> None:
     """Run the soak and print its table and verdicts."""
+    stop_on_sigterm()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=int, default=10)
     parser.add_argument("--import-at", type=int, default=3, help="the minute the re-import starts")
