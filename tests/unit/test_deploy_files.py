@@ -229,6 +229,11 @@ def test_the_server_recycles_workers_rarely_and_as_configured():
     assert server_settings(counts, PEPY_WORKERS="3", PEPY_THREADS=" 2 ") == "3 2"
 
 
+def test_each_worker_runs_granians_single_threaded_runtime():
+    # Measured faster than granian's default for WSGI, its multi-threaded runtime (README, Performance).
+    assert server_settings("print(server.runtime_mode.value)") == "st"
+
+
 def test_the_server_binds_where_told_and_reads_request_heads_up_to_64_kib():
     bound = "print(server.bind_addr, server.bind_port, server.http1_settings.max_buffer_size)"
     assert server_settings(bound) == "127.0.0.1 8080 65536"

@@ -20,7 +20,7 @@ import threading
 from collections.abc import Mapping
 from pathlib import Path
 
-from granian.constants import HTTPModes, Interfaces
+from granian.constants import HTTPModes, Interfaces, RuntimeModes
 from granian.http import HTTP1Settings
 from granian.log import LogLevels
 from granian.server import Server
@@ -78,6 +78,10 @@ def build_server(env: Mapping[str, str], log_level: str = "INFO") -> Server:
         port=port,
         interface=Interfaces.WSGI,
         http=HTTPModes.http1,
+        # Each worker's Rust side on one thread (granian's default for WSGI is its multi-threaded runtime): fewer
+        # hand-offs between threads per request, measured faster from one client and at 16 connections (README,
+        # Performance, thirteenth session).
+        runtime_mode=RuntimeModes.st,
         websockets=False,
         workers=whole_number(env, "PEPY_WORKERS", default_workers(), 1),
         # Threads let a worker overlap its database waits; each thread draws from the worker's pool.
