@@ -7,6 +7,7 @@ import ctypes
 import http.client
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -204,7 +205,9 @@ def test_stopping_takes_seconds_and_leaves_no_leak_report_of_frozen_objects(data
         workers = both_workers(server)
         # Once both have loaded the app: a signal during a worker's start-up is another case (the server kills a
         # worker that has not stopped after 20 s).
-        wait_for(lambda: log.read_text().count("Started worker") == 2, 30, "the workers did not start")
+        # granian logs each worker's start, then its runtime's (`Started worker-1 runtime-1`).
+        worker_started = re.compile(r"Started worker-\d+$", re.M)
+        wait_for(lambda: len(worker_started.findall(log.read_text())) == 2, 30, "the workers did not start")
         started = time.monotonic()
         for pid in [server.pid, *(workers if whom != "the server" else ())]:
             os.kill(pid, signal.SIGINT)
